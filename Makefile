@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.
+# Each installs what it needs, obtains OpenSSL 3.5 and builds.
+
+BUILD := build
+JOBS := $(shell nproc)
+ARGS ?=
+
+.PHONY: all build run test deps test-deps format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+$(BUILD)/CMakeCache.txt: CMakeLists.txt | deps
+	@prefix=$$(scripts/openssl.sh) && \
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPKIAAS_OPENSSL_PREFIX="$$prefix" >/dev/null
+
+build: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/pkiaasd serve $(ARGS)
+
+test: test-deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(ARGS)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)/CMakeFiles $(BUILD)/CMakeCache.txt $(BUILD)/bin $(BUILD)/lib

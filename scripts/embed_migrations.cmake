@@ -1,0 +1,20 @@
+# Writes OUT, a C file holding every migration of both backends as
+# NUL-terminated byte arrays, in file-name order. Invoked by CMakeLists.txt.
+function(embed_list backend files out_var)
+  set(body "")
+  set(table "")
+  foreach(f IN LISTS files)
+    get_filename_component(name ${f} NAME_WE)
+    string(REGEX MATCH "^[0-9]+" number ${name})
+    file(READ ${f} hex HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    string(APPEND body "static const char ${backend}_${name}[] = {${bytes}0};\n")
+    string(APPEND table "\t{${number}, \"${name}\", ${backend}_${name}},\n")
+  endforeach()
+  string(APPEND body "const struct migration migrations_${backend}[] = {\n${table}\t{0, 0, 0},\n};\n")
+  set(${out_var} "${body}" PARENT_SCOPE)
+endfunction()
+
+embed_list(sqlite "${SQLITE}" sqlite_c)
+embed_list(postgres "${POSTGRES}" postgres_c)
+file(WRITE ${OUT} "/* Generated from src/store/migrations by embed_migrations.cmake. */\n#include \"store/migration.h\"\n\n${sqlite_c}\n${postgres_c}")

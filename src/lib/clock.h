@@ -1,0 +1,18 @@
+/*
+ * The one clock. All wall-clock time in pkiaas comes from here, so that
+ * tests can move it: PKIAAS_CLOCK_OFFSET (seconds, may be negative) is
+ * added to the system time when the variable is set at start.
+ */
+#ifndef PKIAAS_CLOCK_H
+#define PKIAAS_CLOCK_H
+
+#include <stdint.h>
+
+/* Reads PKIAAS_CLOCK_OFFSET; returns -1 when it is set but not a number. */
+int clock_init(void);
+/* Seconds since the epoch. */
+int64_t clock_now(void);
+/* Microseconds on a monotonic clock, for durations only. */
+int64_t clock_monotonic_us(void);
+
+#endif
