@@ -68,13 +68,18 @@ SRC
 	exit 1
 }
 
+# Output goes to build/openssl-build.log; its end is shown on failure.
 build_openssl() {
-	local src="$build/openssl-src/src"
-	(cd "$src" &&
+	local src="$build/openssl-src/src" log="$build/openssl-build.log"
+	if ! (cd "$src" &&
 		./Configure --prefix="$prefix" --libdir=lib --openssldir="$prefix/ssl" \
-			shared no-tests no-docs "-Wl,-rpath,$prefix/lib" "-Wl,--disable-new-dtags" >/dev/null &&
-		make -s -j"$(nproc)" >/dev/null &&
-		make -s install_sw install_ssldirs >/dev/null)
+			shared no-tests no-docs "-Wl,-rpath,$prefix/lib" "-Wl,--disable-new-dtags" &&
+		make -j"$(nproc)" &&
+		make install_sw install_ssldirs) >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		echo "openssl.sh: building OpenSSL failed; the whole log is $log" >&2
+		exit 1
+	fi
 }
 
 if system_is_new_enough; then

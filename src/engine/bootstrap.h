@@ -7,10 +7,10 @@
 #ifndef PKIAAS_BOOTSTRAP_H
 #define PKIAAS_BOOTSTRAP_H
 
-#include <stddef.h>
-#include <stdint.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define BOOTSTRAP_ROOT_DAYS   3650
 #define BOOTSTRAP_SERVER_DAYS 90
@@ -27,8 +27,8 @@ int bootstrap_root_make(int64_t now, EVP_PKEY **key, X509 **cert);
  * CA:FALSE, SAN, SKI/AKI. 0 or -1.
  */
 int bootstrap_server_make(EVP_PKEY *root_key, X509 *root,
-			  const char *const *names, size_t n_names,
-			  int64_t now, EVP_PKEY **key, X509 **cert);
+			  const char *const *names, size_t n_names, int64_t now,
+			  EVP_PKEY **key, X509 **cert);
 /*
  * 1 when cert is valid at now, stays valid for more than renew_seconds,
  * and covers every name; 0 otherwise.

@@ -13,7 +13,6 @@ char *base64url_encode(const uint8_t *in, size_t len);
  * alphabet, wrong padding and non-zero trailing bits. 0 or -1.
  */
 int base64_decode(const char *in, size_t len, uint8_t **out, size_t *outlen);
-int base64url_decode(const char *in, size_t len, uint8_t **out,
-		     size_t *outlen);
+int base64url_decode(const char *in, size_t len, uint8_t **out, size_t *outlen);
 
 #endif

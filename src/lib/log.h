@@ -26,7 +26,7 @@ void log_set_request_id(const char *id);
  * log_quote.
  */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Quotes s for a value (doubling no characters: \ and " are escaped) into
  * a buffer of size n; returns out. */

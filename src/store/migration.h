@@ -3,7 +3,7 @@
 #define PKIAAS_STORE_MIGRATION_H
 
 struct migration {
-	int number;       /* from the file name: 0001_init.sql is 1 */
+	int number;	  /* from the file name: 0001_init.sql is 1 */
 	const char *name; /* the file name without .sql */
 	const char *sql;  /* the whole file, NUL-terminated */
 };

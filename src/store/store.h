@@ -15,9 +15,9 @@
 enum store_result {
 	STORE_OK = 0,
 	STORE_NOT_FOUND,   /* no such row */
-	STORE_CONFLICT,    /* a unique key or an expected value did not hold */
+	STORE_CONFLICT,	   /* a unique key or an expected value did not hold */
 	STORE_UNAVAILABLE, /* the database cannot be reached; retry later */
-	STORE_ERROR,       /* anything else; the store has logged the cause */
+	STORE_ERROR,	   /* anything else; the store has logged the cause */
 };
 
 struct store;
@@ -72,9 +72,9 @@ enum store_result store_tenant_count(struct store *st, int64_t *count);
 struct store_user {
 	char *id;
 	char *tenant_id;
-	char *username;      /* unique within the server */
+	char *username;	     /* unique within the server */
 	char *password_hash; /* PHC-style Argon2id string */
-	char *role;          /* "admin", "operator" or "auditor" */
+	char *role;	     /* "admin", "operator" or "auditor" */
 	int64_t created_at;
 };
 

@@ -1,0 +1,241 @@
+/* pkiaasd serve: first-start set-up, the two ports, signals. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "cmd/pkiaasd_cmds.h"
+#include "engine/install.h"
+#include "engine/server_tls.h"
+#include "http/server.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+/* How often the HTTPS certificate is checked for renewal. */
+#define TLS_CHECK_SECONDS 3600
+#define TLS_NAMES_MAX	  32
+
+struct server {
+	struct config cfg;
+	struct store *st;
+	struct kek *kek;
+	struct app app;
+	char *names_buf;
+	const char *names[TLS_NAMES_MAX];
+	size_t n_names;
+	struct server_tls tls;
+	struct http_port *https, *http;
+};
+
+/* tls_names split at commas, or localhost, loopback and the host name. */
+static int tls_names_parse(struct server *s)
+{
+	static char host[256];
+	char *name, *save = NULL;
+
+	if (*s->cfg.tls_names == '\0') {
+		s->names[s->n_names++] = "localhost";
+		s->names[s->n_names++] = "127.0.0.1";
+		s->names[s->n_names++] = "::1";
+		if (gethostname(host, sizeof(host)) == 0 && *host != '\0' &&
+		    strcmp(host, "localhost") != 0)
+			s->names[s->n_names++] = host;
+		return 0;
+	}
+	s->names_buf = strdup(s->cfg.tls_names);
+	if (s->names_buf == NULL)
+		return -1;
+	for (name = strtok_r(s->names_buf, ", ", &save); name != NULL;
+	     name = strtok_r(NULL, ", ", &save)) {
+		if (s->n_names == TLS_NAMES_MAX) {
+			fprintf(stderr, "tls_names: at most %d names\n",
+				TLS_NAMES_MAX);
+			return -1;
+		}
+		s->names[s->n_names++] = name;
+	}
+	return s->n_names > 0 ? 0 : -1;
+}
+
+static struct http_port *port_start(struct server *s, struct router *router,
+				    const char *listen, int tls)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct http_port_options opt = {
+	    .listen = listen,
+	    .threads = (unsigned)(s->cfg.threads > 0 ? s->cfg.threads
+				  : cores > 0	     ? cores
+						     : 1),
+	    .timeout = (unsigned)s->cfg.request_timeout,
+	    .max_connections = (unsigned)s->cfg.max_connections,
+	    .max_body = (size_t)s->cfg.max_body,
+	    .cert_pem = tls ? s->tls.chain_pem : NULL,
+	    .key_pem = tls ? s->tls.key_pem : NULL,
+	};
+
+	if (router_register(router) != 0)
+		return NULL;
+	return http_port_start(router, &s->app, &opt);
+}
+
+/* The URL people type: the listen address, or localhost for any. */
+static void console_url(const char *listen, char *out, size_t n)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t hlen = colon != NULL ? (size_t)(colon - listen) : 0;
+
+	if (hlen == 0 || strncmp(listen, "0.0.0.0", hlen) == 0 ||
+	    strncmp(listen, "[::]", hlen) == 0)
+		snprintf(out, n, "https://localhost%s/", colon ? colon : "");
+	else
+		snprintf(out, n, "https://%s/", listen);
+}
+
+static void banner(const struct server *s, const char *password)
+{
+	char url[300], root[4096];
+	char *abs = realpath(s->cfg.data, NULL);
+
+	console_url(s->cfg.listen_https, url, sizeof(url));
+	snprintf(root, sizeof(root), "%s/tls/root.pem",
+		 abs != NULL ? abs : s->cfg.data);
+	free(abs);
+	printf("pkiaas %s is serving.\n"
+	       "  Console and API:  %s\n"
+	       "  Trust this root:  %s\n"
+	       "                    (curl --cacert %s %shealthz)\n",
+	       PKIAAS_VERSION, url, root, root, url);
+	if (password != NULL)
+		printf("  Login:            %s / %s\n"
+		       "                    (shown once: keep it now)\n",
+		       INSTALL_ADMIN, password);
+	fflush(stdout);
+}
+
+static int tls_load(struct server *s, struct server_tls *tls)
+{
+	return server_tls_ensure(s->st, s->kek, s->cfg.data, s->names,
+				 s->n_names, clock_now(), tls);
+}
+
+/* Renews or re-reads the HTTPS certificate; force reloads it anyway. */
+static void tls_refresh(struct server *s, int force)
+{
+	struct server_tls fresh;
+
+	if (tls_load(s, &fresh) != 0) {
+		log_event(LOG_WARN, "tls.refresh",
+			  "error=\"cannot check the HTTPS certificate; "
+			  "keeping the current one\"");
+		return;
+	}
+	if (!force && fresh.not_after == s->tls.not_after) {
+		server_tls_free(&fresh);
+		return;
+	}
+	if (http_port_reload_tls(s->https, fresh.chain_pem, fresh.key_pem,
+				 (unsigned)s->cfg.shutdown_grace) != 0) {
+		server_tls_free(&fresh);
+		return;
+	}
+	server_tls_free(&s->tls);
+	s->tls = fresh;
+	log_event(LOG_INFO, "tls.reloaded", "not_after=%lld",
+		  (long long)s->tls.not_after);
+}
+
+/* KEK, first admin, TLS material, then both ports. 0 or an exit code. */
+static int serve_start(struct server *s, char *password, size_t size,
+		       int *first)
+{
+	if (tls_names_parse(s) != 0)
+		return EXIT_USAGE;
+	if (kek_load(s->cfg.data, getenv("PKIAAS_KEK"), &s->kek, NULL) != 0 ||
+	    install_kek_check(s->st, s->kek) != 0)
+		return EXIT_SETUP;
+	*first = install_first_admin(s->st, clock_now(), password, size);
+	if (*first < 0)
+		return EXIT_STORE;
+	if (tls_load(s, &s->tls) != 0)
+		return EXIT_SETUP;
+	s->app.store = s->st;
+	s->app.started_at = clock_now();
+	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);
+	if (s->https == NULL)
+		return EXIT_LISTEN;
+	s->http = port_start(s, routes_http(), s->cfg.listen_http, 0);
+	return s->http != NULL ? 0 : EXIT_LISTEN;
+}
+
+/* Waits for signals: SIGHUP reopens logs and reloads TLS; SIGTERM ends. */
+static void serve_loop(struct server *s, const sigset_t *signals)
+{
+	const struct timespec wait = {TLS_CHECK_SECONDS, 0};
+
+	for (;;) {
+		int sig = sigtimedwait(signals, NULL, &wait);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_event(LOG_INFO, "server.stopping", "signal=%s",
+				  sig == SIGTERM ? "TERM" : "INT");
+			return;
+		}
+		if (sig == SIGHUP) {
+			if (log_reopen() != 0)
+				log_event(LOG_ERROR, "log.reopen",
+					  "error=\"%m\"");
+			tls_refresh(s, 1);
+		} else if (sig < 0 && errno == EAGAIN) {
+			tls_refresh(s, 0);
+		}
+	}
+}
+
+static void serve_free(struct server *s)
+{
+	unsigned grace = (unsigned)s->cfg.shutdown_grace;
+
+	http_port_stop(s->https, grace);
+	http_port_stop(s->http, grace);
+	server_tls_free(&s->tls);
+	kek_free(s->kek);
+	store_close(s->st);
+	free(s->names_buf);
+	config_free(&s->cfg);
+}
+
+int pkiaasd_serve(int argc, char **argv)
+{
+	struct server s = {0};
+	char password[INSTALL_PASSWORD_LEN + 1] = "";
+	sigset_t signals;
+	int first = 0, rc;
+
+	/* Block before any thread starts, so that only sigtimedwait sees. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = pkiaasd_setup(argc, argv, &s.cfg, &s.st);
+	if (rc == 0)
+		rc = serve_start(&s, password, sizeof(password), &first);
+	if (rc == 0) {
+		log_event(LOG_INFO, "server.started",
+			  "https=%s http=%s backend=%s", s.cfg.listen_https,
+			  s.cfg.listen_http, store_backend(s.st));
+		banner(&s, first == 1 ? password : NULL);
+		explicit_bzero(password, sizeof(password));
+		serve_loop(&s, &signals);
+	}
+	serve_free(&s);
+	if (rc == 0)
+		log_event(LOG_INFO, "server.stopped", NULL);
+	return rc == 1 ? 0 : rc;
+}

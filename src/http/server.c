@@ -1,0 +1,429 @@
+#include "http/server.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/metrics.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+/* TLS 1.2 and 1.3 only, GnuTLS's priority syntax. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* A request body buffer starts this large and doubles up to max_body. */
+#define BODY_INITIAL 4096
+
+struct http_port {
+	struct router *router;
+	struct app *app;
+	struct http_port_options opt; /* strings below are owned copies */
+	char *listen;
+	char *cert_pem, *key_pem;
+	struct sockaddr_storage addr;
+	struct MHD_Daemon *daemon;
+};
+
+static int address_parse(const char *listen, struct sockaddr_storage *out)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res;
+	size_t hlen;
+
+	if (colon == NULL || colon[1] == '\0')
+		return -1;
+	hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
+		listen++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &res) != 0)
+		return -1;
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	snprintf(out, n, "-");
+	if (info != NULL && info->client_addr != NULL)
+		getnameinfo(info->client_addr,
+			    info->client_addr->sa_family == AF_INET6
+				? sizeof(struct sockaddr_in6)
+				: sizeof(struct sockaddr_in),
+			    out, (socklen_t)n, NULL, 0, NI_NUMERICHOST);
+}
+
+static void access_log(const struct http_request *req,
+		       const struct http_response *resp, int64_t us)
+{
+	char path[512], remote[64];
+
+	client_address(req->conn, remote, sizeof(remote));
+	log_event(LOG_INFO, "http.request",
+		  "method=%s path=%s route=%s status=%d bytes=%zu us=%lld "
+		  "remote=%s",
+		  req->method, log_quote(req->path, path, sizeof(path)),
+		  req->route != NULL ? req->route->name : "-", resp->status,
+		  resp->len, (long long)us, remote);
+}
+
+static enum MHD_Result response_queue(struct http_request *req,
+				      struct http_response *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int64_t us;
+
+	r = MHD_create_response_from_buffer(resp->len, resp->body,
+					    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL)
+		return MHD_NO;
+	resp->body = NULL;
+	if (resp->content_type != NULL)
+		MHD_add_response_header(r, "Content-Type", resp->content_type);
+	MHD_add_response_header(r, "X-Request-Id", req->id);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < resp->n_headers; i++)
+		MHD_add_response_header(r, resp->headers[i].name,
+					resp->headers[i].value);
+	ret = MHD_queue_response(req->conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+
+	us = clock_monotonic_us() - req->started_us;
+	access_log(req, resp, us);
+	metrics_observe(req->route != NULL ? req->route->slot
+					   : METRICS_SLOT_UNMATCHED,
+			resp->status, us);
+	return ret;
+}
+
+/*
+ * Runs the route's handler, or answers 413, 405 or 404 itself. A body
+ * over the limit is refused whatever the path, before anything reads it.
+ */
+static void request_dispatch(struct http_port *port, struct http_request *req,
+			     struct http_response *resp)
+{
+	char allow[64];
+	enum router_match match =
+	    router_match(port->router, req, allow, sizeof(allow));
+
+	if (req->body_too_large) {
+		http_respond_problem(resp, 413,
+				     "the request body is larger than %zu "
+				     "bytes",
+				     req->body_max);
+		return;
+	}
+	switch (match) {
+	case ROUTER_FOUND: req->route->handler(req, resp); break;
+	case ROUTER_NO_METHOD:
+		http_respond_problem(resp, 405, "%s is not allowed on %s",
+				     req->method, req->path);
+		http_header_add(resp, "Allow", allow);
+		break;
+	case ROUTER_NO_PATH:
+		http_respond_problem(resp, 404, "nothing is served at %s",
+				     req->path);
+		break;
+	}
+}
+
+static enum MHD_Result request_finish(struct http_port *port,
+				      struct http_request *req)
+{
+	struct http_response resp = {0};
+	enum MHD_Result ret;
+
+	log_set_request_id(req->id);
+	request_dispatch(port, req, &resp);
+	if (resp.status == 0)
+		http_respond_problem(&resp, 500, "the handler gave no answer");
+	ret = response_queue(req, &resp);
+	http_response_clear(&resp);
+	log_set_request_id(NULL);
+	return ret;
+}
+
+static void body_append(struct http_request *req, const char *data, size_t len)
+{
+	size_t cap;
+	uint8_t *grown;
+
+	if (req->body_too_large)
+		return;
+	if (len > req->body_max - req->body_len) {
+		req->body_too_large = 1;
+		return;
+	}
+	cap = req->body_len + len + 1 > BODY_INITIAL ? req->body_len + len + 1
+						     : BODY_INITIAL;
+	grown = realloc(req->body, cap);
+	if (grown == NULL) {
+		req->body_too_large = 1;
+		return;
+	}
+	req->body = grown;
+	memcpy(req->body + req->body_len, data, len);
+	req->body_len += len;
+	req->body[req->body_len] = '\0';
+}
+
+/* A declared Content-Length over the limit is refused before the body. */
+static int body_declared_too_large(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     "Content-Length");
+	char *end;
+	unsigned long long v;
+
+	if (cl == NULL)
+		return 0;
+	v = strtoull(cl, &end, 10);
+	return *end != '\0' || v > max;
+}
+
+static enum MHD_Result request_begin(struct http_port *port,
+				     struct MHD_Connection *conn,
+				     const char *url, const char *method,
+				     void **ctx)
+{
+	struct http_request *req = calloc(1, sizeof(*req));
+
+	if (req == NULL)
+		return MHD_NO;
+	*ctx = req;
+	req->conn = conn;
+	req->app = port->app;
+	req->method = method;
+	req->path = url;
+	req->body_max = port->opt.max_body;
+	req->started_us = clock_monotonic_us();
+	if (rand_id(req->id, 12) != 0)
+		snprintf(req->id, sizeof(req->id), "-");
+	if (body_declared_too_large(conn, req->body_max)) {
+		req->body_too_large = 1;
+		return request_finish(port, req);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **ctx)
+{
+	struct http_port *port = cls;
+	struct http_request *req = *ctx;
+
+	(void)version;
+	if (req == NULL)
+		return request_begin(port, conn, url, method, ctx);
+	if (*upload_size != 0) {
+		body_append(req, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return request_finish(port, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *ctx;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (req == NULL)
+		return;
+	for (size_t i = 0; i < req->n_params; i++)
+		free(req->params[i]);
+	free(req->body);
+	free(req);
+	*ctx = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct http_port *port = cls;
+	char msg[512], quoted[540];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_event(LOG_WARN, "http.server", "port=%s message=%s",
+		  port->router->port, log_quote(msg, quoted, sizeof(quoted)));
+}
+
+/*
+ * Starts a daemon for port on listen_fd (a socket taken over from a
+ * quiesced daemon) or, when it is -1, on port->addr.
+ */
+static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
+{
+	struct MHD_OptionItem o[16];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	size_t n = 0;
+
+#define OPT(k, v, p) (o[n++] = (struct MHD_OptionItem){(k), (v), (p)})
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, port);
+	if (listen_fd >= 0)
+		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
+	else
+		OPT(MHD_OPTION_SOCK_ADDR, 0, &port->addr);
+	OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, port->opt.threads, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, port->opt.timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, port->opt.max_connections, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL);
+	if (port->cert_pem != NULL) {
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, port->cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, port->key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	if (port->addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, port,
+				MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+}
+
+static void secret_free(char *s)
+{
+	if (s != NULL)
+		OPENSSL_clear_free(s, strlen(s));
+}
+
+static void port_free(struct http_port *port)
+{
+	if (port == NULL)
+		return;
+	free(port->listen);
+	free(port->cert_pem);
+	secret_free(port->key_pem);
+	free(port);
+}
+
+struct http_port *http_port_start(struct router *router, struct app *app,
+				  const struct http_port_options *opt)
+{
+	struct http_port *port = calloc(1, sizeof(*port));
+
+	if (port == NULL)
+		return NULL;
+	port->router = router;
+	port->app = app;
+	port->opt = *opt;
+	port->listen = strdup(opt->listen);
+	if (opt->cert_pem != NULL) {
+		port->cert_pem = strdup(opt->cert_pem);
+		port->key_pem = strdup(opt->key_pem);
+	}
+	if (port->listen == NULL ||
+	    (opt->cert_pem != NULL &&
+	     (port->cert_pem == NULL || port->key_pem == NULL)))
+		goto fail;
+	if (address_parse(port->listen, &port->addr) != 0) {
+		log_event(LOG_ERROR, "http.listen",
+			  "port=%s listen=%s error=\"not ADDR:PORT\"",
+			  router->port, opt->listen);
+		goto fail;
+	}
+	port->daemon = daemon_start(port, -1);
+	if (port->daemon == NULL) {
+		log_event(LOG_ERROR, "http.listen",
+			  "port=%s listen=%s error=\"cannot listen: in use or "
+			  "not allowed; change listen_%s\"",
+			  router->port, opt->listen, router->port);
+		goto fail;
+	}
+	return port;
+fail:
+	port_free(port);
+	return NULL;
+}
+
+/* Waits until daemon has no connection left, or grace seconds passed. */
+static void daemon_drain(struct MHD_Daemon *daemon, unsigned grace)
+{
+	int64_t deadline = clock_monotonic_us() + (int64_t)grace * 1000000;
+	const union MHD_DaemonInfo *info;
+
+	while (clock_monotonic_us() < deadline) {
+		info = MHD_get_daemon_info(daemon,
+					   MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			return;
+		usleep(20000);
+	}
+}
+
+int http_port_reload_tls(struct http_port *port, const char *cert_pem,
+			 const char *key_pem, unsigned grace)
+{
+	char *old_cert = port->cert_pem, *old_key = port->key_pem;
+	struct MHD_Daemon *old = port->daemon, *fresh;
+	int fd, rc = -1;
+
+	port->cert_pem = strdup(cert_pem);
+	port->key_pem = strdup(key_pem);
+	fd = port->cert_pem && port->key_pem ? MHD_quiesce_daemon(old) : -1;
+	fresh = fd >= 0 ? daemon_start(port, fd) : NULL;
+	if (fresh != NULL) {
+		rc = 0;
+		secret_free(old_key);
+		free(old_cert);
+	} else {
+		free(port->cert_pem);
+		secret_free(port->key_pem);
+		port->cert_pem = old_cert;
+		port->key_pem = old_key;
+		fresh = fd >= 0 ? daemon_start(port, fd) : NULL;
+		log_event(LOG_ERROR, "http.tls_reload",
+			  "port=%s error=\"the new certificate was refused; "
+			  "keeping the old one\"",
+			  port->router->port);
+	}
+	if (fresh == NULL)
+		return -1;
+	port->daemon = fresh;
+	daemon_drain(old, grace);
+	MHD_stop_daemon(old);
+	return rc;
+}
+
+void http_port_stop(struct http_port *port, unsigned grace)
+{
+	int fd;
+
+	if (port == NULL)
+		return;
+	fd = MHD_quiesce_daemon(port->daemon);
+	daemon_drain(port->daemon, grace);
+	MHD_stop_daemon(port->daemon);
+	if (fd >= 0)
+		close(fd);
+	port_free(port);
+}

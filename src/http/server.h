@@ -1,0 +1,41 @@
+/*
+ * An HTTP port: a libmicrohttpd daemon with a pool of worker threads that
+ * serves one router. The HTTPS port terminates TLS with the certificate
+ * given as PEM, and can swap it without dropping a request.
+ */
+#ifndef PKIAAS_SERVER_H
+#define PKIAAS_SERVER_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+
+struct http_port_options {
+	const char *listen;	  /* ADDR:PORT, [V6ADDR]:PORT */
+	unsigned threads;	  /* worker threads */
+	unsigned timeout;	  /* seconds an idle connection is kept */
+	unsigned max_connections; /* open connections at once */
+	size_t max_body;	  /* bytes; 413 past it */
+	const char *cert_pem;	  /* chain, leaf first; NULL for plain HTTP */
+	const char *key_pem;
+};
+
+struct http_port;
+
+/* Binds and starts serving; NULL with the cause logged. */
+struct http_port *http_port_start(struct router *router, struct app *app,
+				  const struct http_port_options *opt);
+/*
+ * Serves new connections with another certificate: a new daemon takes
+ * over the listening socket while the old one finishes its requests
+ * (up to grace seconds). 0, or -1 when the old certificate stays.
+ */
+int http_port_reload_tls(struct http_port *port, const char *cert_pem,
+			 const char *key_pem, unsigned grace);
+/*
+ * Stops accepting, waits up to grace seconds for requests in flight,
+ * then closes everything. Accepts NULL.
+ */
+void http_port_stop(struct http_port *port, unsigned grace);
+
+#endif

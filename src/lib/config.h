@@ -1,0 +1,41 @@
+/*
+ * Configuration of pkiaasd serve. Every key can be set in the config file
+ * ("key = value"), by environment variable (PKIAAS_KEY) and by flag
+ * (--key, with dashes for underscores); a flag beats the environment,
+ * which beats the file, which beats the default.
+ */
+#ifndef PKIAAS_CONFIG_H
+#define PKIAAS_CONFIG_H
+
+#include <stdio.h>
+
+struct config {
+	char *config_file;    /* the file read, or NULL */
+	char *data;	      /* data folder */
+	char *listen_https;   /* ADDR:PORT of the console, API and ACME */
+	char *listen_http;    /* ADDR:PORT of OCSP, CRL, AIA and SCEP */
+	char *database;	      /* "" for SQLite in the data folder, or a URL */
+	char *log_level;      /* debug, info, warn, error */
+	char *log_file;	      /* "" for stderr */
+	char *tls_names;      /* comma-separated names of the HTTPS cert */
+	long threads;	      /* HTTP worker threads per port; 0: one a core */
+	long db_pool;	      /* database connections; 0: two a thread */
+	long max_body;	      /* bytes a request body may have */
+	long request_timeout; /* seconds a connection may stay idle */
+	long max_connections; /* open connections per port */
+	long shutdown_grace;  /* seconds SIGTERM waits for requests */
+};
+
+/*
+ * Fills cfg from defaults, the config file, the environment and argv
+ * (flags only; argv[0] is the first flag). On a bad key or value writes a
+ * message that names it to err and returns -1. --help prints the options
+ * to out and returns 1.
+ */
+int config_load(struct config *cfg, int argc, char **argv, FILE *out,
+		FILE *err);
+void config_free(struct config *cfg);
+/* Prints every option with its default and its variable. */
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,812 @@
+/*
+ * The PostgreSQL backend: a pool of libpq connections opened on first
+ * use, parameters bound (bytea in binary), results read in binary. A
+ * connection that failed for want of the server is dropped, and the
+ * next call opens a new one, so the store recovers by itself.
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "store/migration.h"
+#include "store/store_backend.h"
+
+/* Seconds a connection attempt may take; a URL may set its own. */
+#define CONNECT_TIMEOUT "3"
+/* The advisory lock migrations take: the letters "pkiaas". */
+#define MIGRATION_LOCK_KEY "123606631801203"
+/* Most parameters of one statement. */
+#define PARAMS_MAX 8
+/* Longest database message written to the log. */
+#define MESSAGE_LOG_MAX 512
+
+#define SCHEMA_VERSION_SQL                                                     \
+	"CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "  \
+	"KEY, name text NOT NULL, applied_at bigint NOT NULL)"
+
+struct pg_db {
+	char *url;
+	char where[512];	/* host, port and database, for the log */
+	struct store_pool pool; /* of PGconn * */
+	atomic_bool down;	/* the database was found unreachable */
+};
+
+/* The parameters of one statement, in the arrays PQexecParams takes. */
+struct pg_params {
+	int n;
+	const char *values[PARAMS_MAX];
+	int lengths[PARAMS_MAX];
+	int formats[PARAMS_MAX];      /* 0 text, 1 binary */
+	char numbers[PARAMS_MAX][24]; /* integers, as text */
+	bool bad;		      /* too many, or a value too long */
+};
+
+static void pg_param_add(struct pg_params *p, const char *value, size_t len,
+			 int format)
+{
+	if (p->n == PARAMS_MAX || len > INT_MAX) {
+		p->bad = true;
+		return;
+	}
+	p->values[p->n] = value;
+	p->lengths[p->n] = (int)len;
+	p->formats[p->n] = format;
+	p->n++;
+}
+
+static void pg_param_text(struct pg_params *p, const char *s)
+{
+	pg_param_add(p, s, 0, 0);
+}
+
+static void pg_param_int(struct pg_params *p, int64_t v)
+{
+	if (p->n == PARAMS_MAX) {
+		p->bad = true;
+		return;
+	}
+	snprintf(p->numbers[p->n], sizeof(p->numbers[p->n]), "%" PRId64, v);
+	pg_param_add(p, p->numbers[p->n], 0, 0);
+}
+
+/* Binds len bytes for a bytea; an empty value stays a value, not NULL. */
+static void pg_param_bytes(struct pg_params *p, const void *data, size_t len)
+{
+	pg_param_add(p, len > 0 ? data : "", len, 1);
+}
+
+/* Quotes libpq's msg into out for the log, as one line. */
+static char *pg_message(const char *msg, char *out, size_t n)
+{
+	char line[MESSAGE_LOG_MAX];
+	size_t len = 0;
+
+	for (; msg != NULL && *msg != '\0' && len + 1 < sizeof(line); msg++) {
+		bool space = *msg == '\n' || *msg == '\t' || *msg == ' ';
+
+		if (!space)
+			line[len++] = *msg;
+		else if (len > 0 && line[len - 1] != ' ')
+			line[len++] = ' ';
+	}
+	while (len > 0 && line[len - 1] == ' ')
+		len--;
+	line[len] = '\0';
+	return log_quote(line, out, n);
+}
+
+static void pg_notice(void *arg, const char *msg)
+{
+	char quoted[MESSAGE_LOG_MAX];
+
+	(void)arg;
+	log_event(LOG_DEBUG, "store.notice", "backend=postgres message=%s",
+		  pg_message(msg, quoted, sizeof(quoted)));
+}
+
+/* Notes that the database answers again, once per outage. */
+static void pg_up(struct pg_db *db)
+{
+	if (atomic_load_explicit(&db->down, memory_order_relaxed) &&
+	    atomic_exchange(&db->down, false))
+		log_event(LOG_INFO, "store.recovered", "backend=postgres %s",
+			  db->where);
+}
+
+/* Logs that the database cannot be reached: a warning once per outage. */
+static void pg_down(struct pg_db *db, const char *op, const char *msg)
+{
+	char quoted[MESSAGE_LOG_MAX];
+	enum log_level level =
+	    atomic_exchange(&db->down, true) ? LOG_DEBUG : LOG_WARN;
+
+	log_event(level, "store.unavailable",
+		  "backend=postgres %s op=%s error=%s hint=\"requests that "
+		  "need the database get 503 until it is back\"",
+		  db->where, op, pg_message(msg, quoted, sizeof(quoted)));
+}
+
+/* Whether a SQLSTATE means the connection or the server is going away. */
+static bool pg_state_gone(const char *state)
+{
+	return state == NULL || strncmp(state, "08", 2) == 0 ||
+	       strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	       strcmp(state, "57P03") == 0;
+}
+
+/*
+ * Maps a failed result (res may be NULL): CONFLICT for a unique
+ * violation, UNAVAILABLE when the connection is lost or the server is
+ * shutting down or starting, ERROR (logged) for anything else. Only the
+ * primary message is logged, as the detail may quote row values.
+ */
+static enum store_result pg_fail(struct pg_db *db, PGconn *conn,
+				 const PGresult *res, const char *op)
+{
+	char quoted[MESSAGE_LOG_MAX];
+	const char *state =
+	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res != NULL
+			      ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			      : NULL;
+
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return STORE_CONFLICT;
+	if (msg == NULL)
+		msg = PQerrorMessage(conn);
+	if (PQstatus(conn) == CONNECTION_BAD || pg_state_gone(state)) {
+		pg_down(db, op, msg);
+		return STORE_UNAVAILABLE;
+	}
+	log_event(LOG_ERROR, "store.error",
+		  "backend=postgres op=%s sqlstate=%s error=%s", op, state,
+		  pg_message(msg, quoted, sizeof(quoted)));
+	return STORE_ERROR;
+}
+
+/* Checks a result: OK when it holds rows or a command status. */
+static enum store_result pg_check(struct pg_db *db, PGconn *conn,
+				  PGresult **res, const char *op)
+{
+	ExecStatusType status = PQresultStatus(*res);
+	enum store_result rc;
+
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		pg_up(db);
+		return STORE_OK;
+	}
+	rc = pg_fail(db, conn, *res, op);
+	PQclear(*res);
+	*res = NULL;
+	return rc;
+}
+
+/*
+ * Runs one statement with p (NULL for none) on conn, results in binary.
+ * On OK the caller clears *res; on failure *res is NULL.
+ */
+static enum store_result pg_exec(struct pg_db *db, PGconn *conn, const char *op,
+				 const char *sql, const struct pg_params *p,
+				 PGresult **res)
+{
+	*res = NULL;
+	if (p != NULL && p->bad) {
+		log_event(LOG_ERROR, "store.error",
+			  "backend=postgres op=%s error=\"a value is too "
+			  "long\"",
+			  op);
+		return STORE_ERROR;
+	}
+	*res = PQexecParams(
+	    conn, sql, p != NULL ? p->n : 0, NULL, p != NULL ? p->values : NULL,
+	    p != NULL ? p->lengths : NULL, p != NULL ? p->formats : NULL, 1);
+	return pg_check(db, conn, res, op);
+}
+
+/* Runs sql, which returns nothing the caller needs, on conn. */
+static enum store_result pg_run(struct pg_db *db, PGconn *conn, const char *op,
+				const char *sql, const struct pg_params *p)
+{
+	PGresult *res;
+	enum store_result rc = pg_exec(db, conn, op, sql, p, &res);
+
+	PQclear(res);
+	return rc;
+}
+
+/* Opens a connection; UNAVAILABLE (logged) when the server refuses. */
+static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
+{
+	/* Keywords after dbname would override the URL's, so it comes last. */
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const values[] = {CONNECT_TIMEOUT, db->url, NULL};
+	PGconn *conn = PQconnectdbParams(keys, values, 1);
+
+	*out = NULL;
+	if (conn == NULL) {
+		log_event(LOG_ERROR, "store.error",
+			  "backend=postgres op=connect error=\"out of "
+			  "memory\"");
+		return STORE_ERROR;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		pg_down(db, "connect", PQerrorMessage(conn));
+		PQfinish(conn);
+		return STORE_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(conn, pg_notice, NULL);
+	pg_up(db);
+	*out = conn;
+	return STORE_OK;
+}
+
+static void pg_conn_close(void *conn)
+{
+	PQfinish(conn);
+}
+
+/*
+ * Whether an idle connection may be used. It has nothing to read while
+ * healthy: a readable socket means the server has closed it (a restart,
+ * an administrator), so it is replaced before a call fails on it.
+ */
+static bool pg_conn_alive(PGconn *conn)
+{
+	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+
+	if (PQstatus(conn) != CONNECTION_OK || pfd.fd < 0)
+		return false;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+/* A usable connection from the pool, opened when the slot has none. */
+static enum store_result pg_conn_take(struct pg_db *db, PGconn **conn)
+{
+	enum store_result rc = STORE_OK;
+
+	*conn = store_pool_take(&db->pool);
+	if (*conn != NULL && !pg_conn_alive(*conn)) {
+		PQfinish(*conn);
+		*conn = NULL;
+	}
+	if (*conn == NULL) {
+		rc = pg_conn_open(db, conn);
+		if (rc != STORE_OK)
+			store_pool_give(&db->pool, NULL);
+	}
+	return rc;
+}
+
+/*
+ * Gives conn back after a call that ended in rc. A connection that lost
+ * the server, or that is still inside a transaction, is closed instead.
+ */
+static void pg_conn_give(struct pg_db *db, PGconn *conn, enum store_result rc)
+{
+	if (rc == STORE_UNAVAILABLE || PQstatus(conn) != CONNECTION_OK ||
+	    PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		PQfinish(conn);
+		conn = NULL;
+	}
+	store_pool_give(&db->pool, conn);
+}
+
+/* Takes a connection, runs one statement and gives the connection back. */
+static enum store_result pg_query(struct pg_db *db, const char *op,
+				  const char *sql, const struct pg_params *p,
+				  PGresult **res)
+{
+	PGconn *conn;
+	enum store_result rc = pg_conn_take(db, &conn);
+
+	*res = NULL;
+	if (rc != STORE_OK)
+		return rc;
+	rc = pg_exec(db, conn, op, sql, p, res);
+	pg_conn_give(db, conn, rc);
+	return rc;
+}
+
+static enum store_result pg_bad_column(const char *op, int col)
+{
+	log_event(LOG_ERROR, "store.error",
+		  "backend=postgres op=%s column=%d error=\"NULL, of an "
+		  "unexpected size, or out of memory\"",
+		  op, col);
+	return STORE_ERROR;
+}
+
+/* A new copy of a text column of the first row. */
+static enum store_result pg_get_text(const PGresult *res, int col,
+				     const char *op, char **out)
+{
+	if (PQgetisnull(res, 0, col) ||
+	    (*out = strdup(PQgetvalue(res, 0, col))) == NULL)
+		return pg_bad_column(op, col);
+	return STORE_OK;
+}
+
+/* A new copy of a bytea column of the first row (len + 1 bytes). */
+static enum store_result pg_get_bytes(const PGresult *res, int col,
+				      const char *op, uint8_t **out,
+				      size_t *len)
+{
+	int n = PQgetlength(res, 0, col);
+
+	if (PQgetisnull(res, 0, col) || n < 0 ||
+	    (*out = store_bytes_dup(PQgetvalue(res, 0, col), (size_t)n)) ==
+		NULL)
+		return pg_bad_column(op, col);
+	*len = (size_t)n;
+	return STORE_OK;
+}
+
+/* A bigint column of the first row, sent big-endian in 8 bytes. */
+static enum store_result pg_get_int(const PGresult *res, int col,
+				    const char *op, int64_t *out)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(res, 0, col);
+	uint64_t v = 0;
+
+	if (PQgetisnull(res, 0, col) || PQgetlength(res, 0, col) != 8)
+		return pg_bad_column(op, col);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	*out = (int64_t)v;
+	return STORE_OK;
+}
+
+/* Reads one bigint that sql selects, on a connection the caller holds. */
+static enum store_result pg_int_read(struct pg_db *db, PGconn *conn,
+				     const char *op, const char *sql,
+				     int64_t *value)
+{
+	PGresult *res;
+	enum store_result rc = pg_exec(db, conn, op, sql, NULL, &res);
+
+	if (rc == STORE_OK)
+		rc = PQntuples(res) == 1 ? pg_get_int(res, 0, op, value)
+					 : pg_bad_column(op, 0);
+	PQclear(res);
+	return rc;
+}
+
+/* The newest version in schema_version, 0 when there is no such table. */
+static enum store_result pg_version_read(struct pg_db *db, PGconn *conn,
+					 int *version)
+{
+	int64_t n = 0;
+	/* count() of a NULL is 0: 1 when the table exists. */
+	enum store_result rc =
+	    pg_int_read(db, conn, "schema_version",
+			"SELECT count(to_regclass('schema_version'))", &n);
+
+	if (rc == STORE_OK && n > 0)
+		rc = pg_int_read(db, conn, "schema_version",
+				 "SELECT coalesce(max(version), 0)::bigint "
+				 "FROM schema_version",
+				 &n);
+	if (rc == STORE_OK && (n < 0 || n > INT_MAX))
+		rc = pg_bad_column("schema_version", 0);
+	if (rc == STORE_OK)
+		*version = (int)n;
+	return rc;
+}
+
+/* Opens a transaction holding the migration lock until it ends. */
+static enum store_result pg_locked_begin(struct pg_db *db, PGconn *conn)
+{
+	struct pg_params p = {0};
+	enum store_result rc = pg_run(db, conn, "migrate", "BEGIN", NULL);
+
+	pg_param_text(&p, MIGRATION_LOCK_KEY);
+	if (rc == STORE_OK)
+		rc = pg_run(db, conn, "migrate",
+			    "SELECT pg_advisory_xact_lock($1::bigint)", &p);
+	return rc;
+}
+
+/* Runs a migration's file, which may hold several statements. */
+static enum store_result pg_script(struct pg_db *db, PGconn *conn,
+				   const struct migration *m)
+{
+	PGresult *res = PQexec(conn, m->sql);
+	enum store_result rc = pg_check(db, conn, &res, "migrate");
+
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * Applies m in a transaction of its own unless it is recorded already.
+ * The transaction holds the advisory lock, so of several nodes starting
+ * at once one applies it and the others then find it recorded.
+ */
+static enum store_result pg_migration_apply(struct pg_db *db, PGconn *conn,
+					    const struct migration *m,
+					    int *applied)
+{
+	struct pg_params p = {0};
+	int version = 0;
+	enum store_result rc = pg_locked_begin(db, conn);
+
+	if (rc == STORE_OK)
+		rc = pg_version_read(db, conn, &version);
+	if (rc == STORE_OK && version < m->number) {
+		pg_param_int(&p, m->number);
+		pg_param_text(&p, m->name);
+		pg_param_int(&p, clock_now());
+		rc = pg_script(db, conn, m);
+		if (rc == STORE_OK)
+			rc = pg_run(db, conn, "migrate",
+				    "INSERT INTO schema_version (version, "
+				    "name, applied_at) VALUES ($1, $2, $3)",
+				    &p);
+		if (rc == STORE_OK)
+			(*applied)++;
+	}
+	if (rc == STORE_OK)
+		rc = pg_run(db, conn, "migrate", "COMMIT", NULL);
+	if (rc != STORE_OK)
+		log_event(LOG_ERROR, "store.migrate",
+			  "backend=postgres migration=%s error=\"not applied\"",
+			  m->name);
+	return rc;
+}
+
+static enum store_result pg_migrate(struct store *st, int *from, int *to)
+{
+	struct pg_db *db = st->impl;
+	const struct migration *m;
+	int applied = 0, newest = 0;
+	PGconn *conn;
+	enum store_result rc = pg_conn_take(db, &conn);
+
+	if (rc != STORE_OK)
+		return rc;
+	/* Under the lock: nodes racing on CREATE TABLE would conflict. */
+	rc = pg_locked_begin(db, conn);
+	if (rc == STORE_OK)
+		rc = pg_run(db, conn, "migrate", SCHEMA_VERSION_SQL, NULL);
+	if (rc == STORE_OK)
+		rc = pg_version_read(db, conn, from);
+	if (rc == STORE_OK)
+		rc = pg_run(db, conn, "migrate", "COMMIT", NULL);
+	for (m = migrations_postgres; rc == STORE_OK && m->sql != NULL; m++) {
+		newest = m->number;
+		if (m->number > *from)
+			rc = pg_migration_apply(db, conn, m, &applied);
+	}
+	if (rc == STORE_OK)
+		rc = pg_version_read(db, conn, to);
+	if (rc == STORE_OK && applied == 0)
+		*from = *to;
+	if (rc == STORE_OK && *to > newest)
+		log_event(LOG_WARN, "store.schema_newer",
+			  "backend=postgres version=%d known=%d hint=\"the "
+			  "database was migrated by a newer pkiaasd; upgrade "
+			  "this one\"",
+			  *to, newest);
+	pg_conn_give(db, conn, rc);
+	return rc;
+}
+
+static enum store_result pg_schema_version(struct store *st, int *version)
+{
+	struct pg_db *db = st->impl;
+	PGconn *conn;
+	enum store_result rc = pg_conn_take(db, &conn);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = pg_version_read(db, conn, version);
+	pg_conn_give(db, conn, rc);
+	return rc;
+}
+
+static enum store_result pg_ping(struct store *st)
+{
+	PGresult *res;
+	enum store_result rc =
+	    pg_query(st->impl, "ping", "SELECT 1", NULL, &res);
+
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_setting_get(struct store *st, const char *name,
+					uint8_t **value, size_t *len)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	pg_param_text(&p, name);
+	rc = pg_query(st->impl, "setting_get",
+		      "SELECT value FROM settings WHERE name = $1", &p, &res);
+	if (rc == STORE_OK && PQntuples(res) == 0)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK)
+		rc = pg_get_bytes(res, 0, "setting_get", value, len);
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_setting_insert(struct store *st, const char *name,
+					   const uint8_t *value, size_t len)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	pg_param_text(&p, name);
+	pg_param_bytes(&p, value, len);
+	rc = pg_query(st->impl, "setting_insert",
+		      "INSERT INTO settings (name, value) VALUES ($1, $2)", &p,
+		      &res);
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_tenant_insert(struct store *st,
+					  const struct store_tenant *t)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	pg_param_text(&p, t->id);
+	pg_param_text(&p, t->name);
+	pg_param_int(&p, t->created_at);
+	rc = pg_query(st->impl, "tenant_insert",
+		      "INSERT INTO tenants (id, name, created_at) VALUES ($1, "
+		      "$2, $3)",
+		      &p, &res);
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_tenant_count(struct store *st, int64_t *count)
+{
+	PGresult *res;
+	enum store_result rc =
+	    pg_query(st->impl, "tenant_count", "SELECT count(*) FROM tenants",
+		     NULL, &res);
+
+	if (rc == STORE_OK)
+		rc = pg_get_int(res, 0, "tenant_count", count);
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_user_insert(struct store *st,
+					const struct store_user *u)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	pg_param_text(&p, u->id);
+	pg_param_text(&p, u->tenant_id);
+	pg_param_text(&p, u->username);
+	pg_param_text(&p, u->password_hash);
+	pg_param_text(&p, u->role);
+	pg_param_int(&p, u->created_at);
+	rc = pg_query(st->impl, "user_insert",
+		      "INSERT INTO users (id, tenant_id, username, "
+		      "password_hash, role, created_at) VALUES ($1, $2, $3, "
+		      "$4, $5, $6)",
+		      &p, &res);
+	PQclear(res);
+	return rc;
+}
+
+static enum store_result pg_user_get_by_name(struct store *st,
+					     const char *tenant_id,
+					     const char *username,
+					     struct store_user *out)
+{
+	const char *op = "user_get_by_name";
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_param_text(&p, tenant_id);
+	pg_param_text(&p, username);
+	rc = pg_query(st->impl, op,
+		      "SELECT id, tenant_id, username, password_hash, role, "
+		      "created_at FROM users WHERE tenant_id = $1 AND "
+		      "username = $2",
+		      &p, &res);
+	if (rc == STORE_OK && PQntuples(res) == 0)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK)
+		rc = pg_get_text(res, 0, op, &out->id);
+	if (rc == STORE_OK)
+		rc = pg_get_text(res, 1, op, &out->tenant_id);
+	if (rc == STORE_OK)
+		rc = pg_get_text(res, 2, op, &out->username);
+	if (rc == STORE_OK)
+		rc = pg_get_text(res, 3, op, &out->password_hash);
+	if (rc == STORE_OK)
+		rc = pg_get_text(res, 4, op, &out->role);
+	if (rc == STORE_OK)
+		rc = pg_get_int(res, 5, op, &out->created_at);
+	PQclear(res);
+	if (rc != STORE_OK)
+		store_user_free(out);
+	return rc;
+}
+
+static enum store_result pg_tls_get(struct store *st, const char *slot,
+				    struct store_tls *out)
+{
+	const char *op = "tls_get";
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_param_text(&p, slot);
+	rc = pg_query(st->impl, op,
+		      "SELECT cert_der, key_sealed, not_after FROM server_tls "
+		      "WHERE slot = $1",
+		      &p, &res);
+	if (rc == STORE_OK && PQntuples(res) == 0)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK)
+		rc = pg_get_bytes(res, 0, op, &out->cert_der, &out->cert_len);
+	if (rc == STORE_OK)
+		rc = pg_get_bytes(res, 1, op, &out->key_sealed, &out->key_len);
+	if (rc == STORE_OK)
+		rc = pg_get_int(res, 2, op, &out->not_after);
+	PQclear(res);
+	if (rc != STORE_OK)
+		store_tls_free(out);
+	return rc;
+}
+
+/*
+ * An insert when expect_not_after is 0, else an update that matches only
+ * while the slot still holds that not_after: one statement either way,
+ * so of several nodes exactly one wins.
+ */
+static enum store_result pg_tls_put(struct store *st, const char *slot,
+				    const struct store_tls *tls,
+				    int64_t expect_not_after)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	enum store_result rc;
+
+	pg_param_text(&p, slot);
+	pg_param_bytes(&p, tls->cert_der, tls->cert_len);
+	pg_param_bytes(&p, tls->key_sealed, tls->key_len);
+	pg_param_int(&p, tls->not_after);
+	if (expect_not_after != 0)
+		pg_param_int(&p, expect_not_after);
+	rc = pg_query(st->impl, "tls_put",
+		      expect_not_after == 0
+			  ? "INSERT INTO server_tls (slot, cert_der, "
+			    "key_sealed, not_after) VALUES ($1, $2, $3, $4)"
+			  : "UPDATE server_tls SET cert_der = $2, key_sealed "
+			    "= $3, not_after = $4 WHERE slot = $1 AND "
+			    "not_after = $5",
+		      &p, &res);
+	if (rc == STORE_OK && strcmp(PQcmdTuples(res), "1") != 0)
+		rc = STORE_CONFLICT;
+	PQclear(res);
+	return rc;
+}
+
+/* Describes the URL's server for the log, leaving out user and password. */
+static enum store_result pg_where_set(struct pg_db *db, const char *url)
+{
+	char *err = NULL, host[256], name[256];
+	const char *h = NULL, *addr = NULL, *port = NULL, *dbname = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &err);
+
+	if (opts == NULL) {
+		/* libpq's message may quote the password: not logged. */
+		log_event(LOG_ERROR, "store.url",
+			  "backend=postgres error=\"the database URL does not "
+			  "parse; check its syntax and percent-encode special "
+			  "characters\"");
+		PQfreemem(err);
+		return STORE_ERROR;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			h = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			addr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			dbname = o->val;
+	}
+	if (h == NULL)
+		h = addr != NULL ? addr : "default";
+	snprintf(
+	    db->where, sizeof(db->where), "host=%s port=%s db=%s",
+	    log_quote(h, host, sizeof(host)), port != NULL ? port : "default",
+	    log_quote(dbname != NULL ? dbname : "default", name, sizeof(name)));
+	PQconninfoFree(opts);
+	return STORE_OK;
+}
+
+static enum store_result pg_open(struct store *st, const char *target,
+				 int pool_size)
+{
+	struct pg_db *db = calloc(1, sizeof(*db));
+	enum store_result rc = STORE_ERROR;
+
+	if (!PQisthreadsafe()) {
+		log_event(LOG_ERROR, "store.open",
+			  "backend=postgres error=\"libpq was built without "
+			  "thread support\"");
+		free(db);
+		return STORE_ERROR;
+	}
+	if (db == NULL || (db->url = strdup(target)) == NULL) {
+		log_event(LOG_ERROR, "store.open",
+			  "backend=postgres error=\"out of memory\"");
+		goto out;
+	}
+	rc = pg_where_set(db, target);
+	if (rc != STORE_OK)
+		goto out;
+	if (store_pool_init(&db->pool, pool_size) != 0) {
+		log_event(LOG_ERROR, "store.open",
+			  "backend=postgres error=\"out of memory\"");
+		rc = STORE_ERROR;
+		goto out;
+	}
+	atomic_init(&db->down, false);
+	log_event(LOG_INFO, "store.open", "backend=postgres %s pool=%d",
+		  db->where, pool_size);
+	st->impl = db;
+	db = NULL;
+out:
+	if (db != NULL)
+		free(db->url);
+	free(db);
+	return rc;
+}
+
+static void pg_close(struct store *st)
+{
+	struct pg_db *db = st->impl;
+
+	if (db == NULL)
+		return;
+	store_pool_destroy(&db->pool, pg_conn_close);
+	free(db->url);
+	free(db);
+	st->impl = NULL;
+}
+
+const struct store_ops store_pg_ops = {
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .migrate = pg_migrate,
+    .schema_version = pg_schema_version,
+    .ping = pg_ping,
+    .setting_get = pg_setting_get,
+    .setting_insert = pg_setting_insert,
+    .tenant_insert = pg_tenant_insert,
+    .tenant_count = pg_tenant_count,
+    .user_insert = pg_user_insert,
+    .user_get_by_name = pg_user_get_by_name,
+    .tls_get = pg_tls_get,
+    .tls_put = pg_tls_put,
+};
