@@ -160,8 +160,7 @@ const char *store_backend(const struct store *st)
 	return st->ops->name;
 }
 
-/* Counts rc when it is a failure and passes it on. */
-static enum store_result counted(struct store *st, enum store_result rc)
+enum store_result store_counted(struct store *st, enum store_result rc)
 {
 	if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR)
 		atomic_fetch_add_explicit(&st->errors, 1, memory_order_relaxed);
@@ -177,7 +176,7 @@ enum store_result store_migrate(struct store *st, int *from, int *to)
 {
 	int before = 0, after = 0;
 	enum store_result rc =
-	    counted(st, st->ops->migrate(st, &before, &after));
+	    store_counted(st, st->ops->migrate(st, &before, &after));
 
 	if (from != NULL)
 		*from = before;
@@ -188,84 +187,12 @@ enum store_result store_migrate(struct store *st, int *from, int *to)
 
 enum store_result store_schema_version(struct store *st, int *version)
 {
-	return counted(st, st->ops->schema_version(st, version));
+	return store_counted(st, st->ops->schema_version(st, version));
 }
 
 enum store_result store_ping(struct store *st)
 {
-	return counted(st, st->ops->ping(st));
-}
-
-enum store_result store_setting_get(struct store *st, const char *name,
-				    uint8_t **value, size_t *len)
-{
-	return counted(st, st->ops->setting_get(st, name, value, len));
-}
-
-enum store_result store_setting_insert(struct store *st, const char *name,
-				       const uint8_t *value, size_t len)
-{
-	return counted(st, st->ops->setting_insert(st, name, value, len));
-}
-
-enum store_result store_tenant_insert(struct store *st,
-				      const struct store_tenant *t)
-{
-	return counted(st, st->ops->tenant_insert(st, t));
-}
-
-enum store_result store_tenant_count(struct store *st, int64_t *count)
-{
-	return counted(st, st->ops->tenant_count(st, count));
-}
-
-enum store_result store_user_insert(struct store *st,
-				    const struct store_user *u)
-{
-	return counted(st, st->ops->user_insert(st, u));
-}
-
-enum store_result store_user_get_by_name(struct store *st,
-					 const char *tenant_id,
-					 const char *username,
-					 struct store_user *out)
-{
-	return counted(st,
-		       st->ops->user_get_by_name(st, tenant_id, username, out));
-}
-
-void store_user_free(struct store_user *u)
-{
-	if (u == NULL)
-		return;
-	free(u->id);
-	free(u->tenant_id);
-	free(u->username);
-	free(u->password_hash);
-	free(u->role);
-	memset(u, 0, sizeof(*u));
-}
-
-enum store_result store_tls_get(struct store *st, const char *slot,
-				struct store_tls *out)
-{
-	return counted(st, st->ops->tls_get(st, slot, out));
-}
-
-enum store_result store_tls_put(struct store *st, const char *slot,
-				const struct store_tls *tls,
-				int64_t expect_not_after)
-{
-	return counted(st, st->ops->tls_put(st, slot, tls, expect_not_after));
-}
-
-void store_tls_free(struct store_tls *tls)
-{
-	if (tls == NULL)
-		return;
-	free(tls->cert_der);
-	free(tls->key_sealed);
-	memset(tls, 0, sizeof(*tls));
+	return store_counted(st, st->ops->ping(st));
 }
 
 uint8_t *store_bytes_dup(const void *data, size_t len)
@@ -278,6 +205,39 @@ uint8_t *store_bytes_dup(const void *data, size_t len)
 		memcpy(copy, data, len);
 	copy[len] = 0;
 	return copy;
+}
+
+int store_rows_add(struct db_rows *rows, size_t *cap)
+{
+	size_t n = rows->n_cols;
+	struct db_cell *grown;
+
+	if (rows->n_rows == *cap) {
+		size_t want = *cap == 0 ? 8 : *cap * 2;
+
+		if (n != 0 && want > SIZE_MAX / sizeof(*grown) / n)
+			return -1;
+		grown = realloc(rows->cells, want * n * sizeof(*grown));
+		if (grown == NULL && n != 0)
+			return -1;
+		rows->cells = grown;
+		*cap = want;
+	}
+	memset(rows->cells + rows->n_rows * n, 0, n * sizeof(*rows->cells));
+	rows->n_rows++;
+	return 0;
+}
+
+int store_cell_set(struct db_cell *cell, enum db_type type, int64_t i,
+		   const void *p, size_t len)
+{
+	cell->type = type;
+	cell->i = i;
+	if (type != DB_TEXT && type != DB_BLOB)
+		return 0;
+	cell->p = store_bytes_dup(p, len);
+	cell->len = len;
+	return cell->p != NULL ? 0 : -1;
 }
 
 int store_pool_init(struct store_pool *pool, int size)

@@ -9,17 +9,19 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
 /* Most connections one store may hold open. */
 #define STORE_POOL_MAX 1024
 
 /*
- * One backend. Every function but open and close has the meaning of the
- * store_ function of the same name in store.h; store.c counts failures.
+ * One backend. migrate, schema_version and ping have the meaning of the
+ * store_ functions of the same names; the others serve store/db.h.
  */
 struct store_ops {
-	const char *name; /* what store_backend() answers */
+	const char *name;      /* what store_backend() answers */
+	const char *begin_sql; /* opens a write transaction */
 	/* Sets st->impl from target (a file path or a libpq URL). */
 	enum store_result (*open)(struct store *st, const char *target,
 				  int pool_size);
@@ -28,24 +30,15 @@ struct store_ops {
 	enum store_result (*migrate)(struct store *st, int *from, int *to);
 	enum store_result (*schema_version)(struct store *st, int *version);
 	enum store_result (*ping)(struct store *st);
-	enum store_result (*setting_get)(struct store *st, const char *name,
-					 uint8_t **value, size_t *len);
-	enum store_result (*setting_insert)(struct store *st, const char *name,
-					    const uint8_t *value, size_t len);
-	enum store_result (*tenant_insert)(struct store *st,
-					   const struct store_tenant *t);
-	enum store_result (*tenant_count)(struct store *st, int64_t *count);
-	enum store_result (*user_insert)(struct store *st,
-					 const struct store_user *u);
-	enum store_result (*user_get_by_name)(struct store *st,
-					      const char *tenant_id,
-					      const char *username,
-					      struct store_user *out);
-	enum store_result (*tls_get)(struct store *st, const char *slot,
-				     struct store_tls *out);
-	enum store_result (*tls_put)(struct store *st, const char *slot,
-				     const struct store_tls *tls,
-				     int64_t expect_not_after);
+	/* A usable connection from the pool, opened when needed. */
+	enum store_result (*conn_take)(struct store *st, void **conn);
+	/* Gives conn back; closes it when last says it was lost. */
+	void (*conn_give)(struct store *st, void *conn, enum store_result last);
+	/* One statement; fills rows (zeroed by the caller). */
+	enum store_result (*exec)(struct store *st, void *conn, const char *op,
+				  const char *sql,
+				  const struct db_param *params, size_t n,
+				  struct db_rows *rows);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -86,5 +79,17 @@ void store_pool_give(struct store_pool *pool, void *conn);
 
 /* A copy of len bytes in a new buffer of len + 1 (never NULL for len 0). */
 uint8_t *store_bytes_dup(const void *data, size_t len);
+
+/* Counts rc when it is a failure, and passes it on. */
+enum store_result store_counted(struct store *st, enum store_result rc);
+
+/*
+ * Adds a row of rows->n_cols NULL cells to rows; the backend then sets
+ * them with store_cell_set. 0, or -1 when memory runs out.
+ */
+int store_rows_add(struct db_rows *rows, size_t *cap);
+/* Sets a cell to a copy of len bytes (text or blob) or to an integer. */
+int store_cell_set(struct db_cell *cell, enum db_type type, int64_t i,
+		   const void *p, size_t len);
 
 #endif

@@ -23,7 +23,7 @@
 /* The advisory lock migrations take: the letters "pkiaas". */
 #define MIGRATION_LOCK_KEY "123606631801203"
 /* Most parameters of one statement. */
-#define PARAMS_MAX 8
+#define PARAMS_MAX DB_PARAMS_MAX
 /* Longest database message written to the log. */
 #define MESSAGE_LOG_MAX 512
 
@@ -323,31 +323,6 @@ static enum store_result pg_bad_column(const char *op, int col)
 	return STORE_ERROR;
 }
 
-/* A new copy of a text column of the first row. */
-static enum store_result pg_get_text(const PGresult *res, int col,
-				     const char *op, char **out)
-{
-	if (PQgetisnull(res, 0, col) ||
-	    (*out = strdup(PQgetvalue(res, 0, col))) == NULL)
-		return pg_bad_column(op, col);
-	return STORE_OK;
-}
-
-/* A new copy of a bytea column of the first row (len + 1 bytes). */
-static enum store_result pg_get_bytes(const PGresult *res, int col,
-				      const char *op, uint8_t **out,
-				      size_t *len)
-{
-	int n = PQgetlength(res, 0, col);
-
-	if (PQgetisnull(res, 0, col) || n < 0 ||
-	    (*out = store_bytes_dup(PQgetvalue(res, 0, col), (size_t)n)) ==
-		NULL)
-		return pg_bad_column(op, col);
-	*len = (size_t)n;
-	return STORE_OK;
-}
-
 /* A bigint column of the first row, sent big-endian in 8 bytes. */
 static enum store_result pg_get_int(const PGresult *res, int col,
 				    const char *op, int64_t *out)
@@ -521,190 +496,106 @@ static enum store_result pg_ping(struct store *st)
 	return rc;
 }
 
-static enum store_result pg_setting_get(struct store *st, const char *name,
-					uint8_t **value, size_t *len)
+/* Type oids of the columns that come as integers in binary results. */
+#define OID_BOOL  16
+#define OID_BYTEA 17
+#define OID_INT8  20
+#define OID_INT2  21
+#define OID_INT4  23
+
+/* A binary integer of 1, 2, 4 or 8 bytes, big-endian and signed. */
+static int64_t pg_int_decode(const unsigned char *b, int len)
+{
+	uint64_t v = len > 0 && (b[0] & 0x80) ? UINT64_MAX : 0;
+
+	for (int i = 0; i < len; i++)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+/* Copies one row of res into rows. 0 or -1. */
+static int pg_row_copy(const PGresult *res, int row, struct db_rows *rows,
+		       size_t *cap)
+{
+	struct db_cell *cell;
+
+	if (store_rows_add(rows, cap) != 0)
+		return -1;
+	cell = &rows->cells[(rows->n_rows - 1) * rows->n_cols];
+	for (int col = 0; col < (int)rows->n_cols; col++, cell++) {
+		const char *v = PQgetvalue(res, row, col);
+		int len = PQgetlength(res, row, col), rc;
+		Oid type = PQftype(res, col);
+
+		if (PQgetisnull(res, row, col))
+			continue;
+		if (type == OID_BOOL || type == OID_INT2 || type == OID_INT4 ||
+		    type == OID_INT8)
+			rc = store_cell_set(
+			    cell, DB_INT,
+			    pg_int_decode((const unsigned char *)v, len), NULL,
+			    0);
+		else
+			rc = store_cell_set(
+			    cell, type == OID_BYTEA ? DB_BLOB : DB_TEXT, 0, v,
+			    (size_t)len);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void pg_params_set(struct pg_params *p, const struct db_param *params,
+			  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (params[i].type) {
+		case DB_NULL: pg_param_add(p, NULL, 0, 0); break;
+		case DB_INT: pg_param_int(p, params[i].i); break;
+		case DB_TEXT: pg_param_text(p, params[i].p); break;
+		case DB_BLOB:
+			pg_param_bytes(p, params[i].p, params[i].len);
+			break;
+		}
+	}
+}
+
+static enum store_result pg_db_exec(struct store *st, void *conn,
+				    const char *op, const char *sql,
+				    const struct db_param *params, size_t n,
+				    struct db_rows *rows)
 {
 	struct pg_params p = {0};
 	PGresult *res;
+	size_t cap = 0;
 	enum store_result rc;
 
-	pg_param_text(&p, name);
-	rc = pg_query(st->impl, "setting_get",
-		      "SELECT value FROM settings WHERE name = $1", &p, &res);
-	if (rc == STORE_OK && PQntuples(res) == 0)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK)
-		rc = pg_get_bytes(res, 0, "setting_get", value, len);
-	PQclear(res);
-	return rc;
-}
-
-static enum store_result pg_setting_insert(struct store *st, const char *name,
-					   const uint8_t *value, size_t len)
-{
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
-
-	pg_param_text(&p, name);
-	pg_param_bytes(&p, value, len);
-	rc = pg_query(st->impl, "setting_insert",
-		      "INSERT INTO settings (name, value) VALUES ($1, $2)", &p,
-		      &res);
-	PQclear(res);
-	return rc;
-}
-
-static enum store_result pg_tenant_insert(struct store *st,
-					  const struct store_tenant *t)
-{
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
-
-	pg_param_text(&p, t->id);
-	pg_param_text(&p, t->name);
-	pg_param_int(&p, t->created_at);
-	rc = pg_query(st->impl, "tenant_insert",
-		      "INSERT INTO tenants (id, name, created_at) VALUES ($1, "
-		      "$2, $3)",
-		      &p, &res);
-	PQclear(res);
-	return rc;
-}
-
-static enum store_result pg_tenant_count(struct store *st, int64_t *count)
-{
-	PGresult *res;
-	enum store_result rc =
-	    pg_query(st->impl, "tenant_count", "SELECT count(*) FROM tenants",
-		     NULL, &res);
-
-	if (rc == STORE_OK)
-		rc = pg_get_int(res, 0, "tenant_count", count);
-	PQclear(res);
-	return rc;
-}
-
-static enum store_result pg_user_insert(struct store *st,
-					const struct store_user *u)
-{
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
-
-	pg_param_text(&p, u->id);
-	pg_param_text(&p, u->tenant_id);
-	pg_param_text(&p, u->username);
-	pg_param_text(&p, u->password_hash);
-	pg_param_text(&p, u->role);
-	pg_param_int(&p, u->created_at);
-	rc = pg_query(st->impl, "user_insert",
-		      "INSERT INTO users (id, tenant_id, username, "
-		      "password_hash, role, created_at) VALUES ($1, $2, $3, "
-		      "$4, $5, $6)",
-		      &p, &res);
-	PQclear(res);
-	return rc;
-}
-
-static enum store_result pg_user_get_by_name(struct store *st,
-					     const char *tenant_id,
-					     const char *username,
-					     struct store_user *out)
-{
-	const char *op = "user_get_by_name";
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
-
-	memset(out, 0, sizeof(*out));
-	pg_param_text(&p, tenant_id);
-	pg_param_text(&p, username);
-	rc = pg_query(st->impl, op,
-		      "SELECT id, tenant_id, username, password_hash, role, "
-		      "created_at FROM users WHERE tenant_id = $1 AND "
-		      "username = $2",
-		      &p, &res);
-	if (rc == STORE_OK && PQntuples(res) == 0)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK)
-		rc = pg_get_text(res, 0, op, &out->id);
-	if (rc == STORE_OK)
-		rc = pg_get_text(res, 1, op, &out->tenant_id);
-	if (rc == STORE_OK)
-		rc = pg_get_text(res, 2, op, &out->username);
-	if (rc == STORE_OK)
-		rc = pg_get_text(res, 3, op, &out->password_hash);
-	if (rc == STORE_OK)
-		rc = pg_get_text(res, 4, op, &out->role);
-	if (rc == STORE_OK)
-		rc = pg_get_int(res, 5, op, &out->created_at);
-	PQclear(res);
+	pg_params_set(&p, params, n);
+	rc = pg_exec(st->impl, conn, op, sql, &p, &res);
 	if (rc != STORE_OK)
-		store_user_free(out);
+		return rc;
+	rows->n_cols = (size_t)PQnfields(res);
+	for (int row = 0; row < PQntuples(res) && rc == STORE_OK; row++)
+		if (pg_row_copy(res, row, rows, &cap) != 0)
+			rc = pg_bad_column(op, 0);
+	rows->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
 	return rc;
 }
 
-static enum store_result pg_tls_get(struct store *st, const char *slot,
-				    struct store_tls *out)
+static enum store_result pg_db_conn_take(struct store *st, void **conn)
 {
-	const char *op = "tls_get";
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
+	PGconn *c = NULL;
+	enum store_result rc = pg_conn_take(st->impl, &c);
 
-	memset(out, 0, sizeof(*out));
-	pg_param_text(&p, slot);
-	rc = pg_query(st->impl, op,
-		      "SELECT cert_der, key_sealed, not_after FROM server_tls "
-		      "WHERE slot = $1",
-		      &p, &res);
-	if (rc == STORE_OK && PQntuples(res) == 0)
-		rc = STORE_NOT_FOUND;
-	if (rc == STORE_OK)
-		rc = pg_get_bytes(res, 0, op, &out->cert_der, &out->cert_len);
-	if (rc == STORE_OK)
-		rc = pg_get_bytes(res, 1, op, &out->key_sealed, &out->key_len);
-	if (rc == STORE_OK)
-		rc = pg_get_int(res, 2, op, &out->not_after);
-	PQclear(res);
-	if (rc != STORE_OK)
-		store_tls_free(out);
+	*conn = c;
 	return rc;
 }
 
-/*
- * An insert when expect_not_after is 0, else an update that matches only
- * while the slot still holds that not_after: one statement either way,
- * so of several nodes exactly one wins.
- */
-static enum store_result pg_tls_put(struct store *st, const char *slot,
-				    const struct store_tls *tls,
-				    int64_t expect_not_after)
+static void pg_db_conn_give(struct store *st, void *conn,
+			    enum store_result last)
 {
-	struct pg_params p = {0};
-	PGresult *res;
-	enum store_result rc;
-
-	pg_param_text(&p, slot);
-	pg_param_bytes(&p, tls->cert_der, tls->cert_len);
-	pg_param_bytes(&p, tls->key_sealed, tls->key_len);
-	pg_param_int(&p, tls->not_after);
-	if (expect_not_after != 0)
-		pg_param_int(&p, expect_not_after);
-	rc = pg_query(st->impl, "tls_put",
-		      expect_not_after == 0
-			  ? "INSERT INTO server_tls (slot, cert_der, "
-			    "key_sealed, not_after) VALUES ($1, $2, $3, $4)"
-			  : "UPDATE server_tls SET cert_der = $2, key_sealed "
-			    "= $3, not_after = $4 WHERE slot = $1 AND "
-			    "not_after = $5",
-		      &p, &res);
-	if (rc == STORE_OK && strcmp(PQcmdTuples(res), "1") != 0)
-		rc = STORE_CONFLICT;
-	PQclear(res);
-	return rc;
+	pg_conn_give(st->impl, conn, last);
 }
 
 /* Describes the URL's server for the log, leaving out user and password. */
@@ -796,17 +687,13 @@ static void pg_close(struct store *st)
 
 const struct store_ops store_pg_ops = {
     .name = "postgres",
+    .begin_sql = "BEGIN",
     .open = pg_open,
     .close = pg_close,
     .migrate = pg_migrate,
     .schema_version = pg_schema_version,
     .ping = pg_ping,
-    .setting_get = pg_setting_get,
-    .setting_insert = pg_setting_insert,
-    .tenant_insert = pg_tenant_insert,
-    .tenant_count = pg_tenant_count,
-    .user_insert = pg_user_insert,
-    .user_get_by_name = pg_user_get_by_name,
-    .tls_get = pg_tls_get,
-    .tls_put = pg_tls_put,
+    .conn_take = pg_db_conn_take,
+    .conn_give = pg_db_conn_give,
+    .exec = pg_db_exec,
 };

@@ -243,41 +243,6 @@ static enum store_result sq_step(struct sq_call *c, int want_row)
 	return sq_fail(c->conn, rc, c->op);
 }
 
-/* A new copy of a text column that must not be NULL. */
-static enum store_result sq_column_text(struct sq_call *c, int col, char **out)
-{
-	const unsigned char *s = sqlite3_column_text(c->stmt, col);
-
-	if (s == NULL || (*out = strdup((const char *)s)) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "backend=sqlite op=%s column=%d error=\"NULL or out "
-			  "of memory\"",
-			  c->op, col);
-		return STORE_ERROR;
-	}
-	return STORE_OK;
-}
-
-/* A new copy of a blob column (a buffer of len + 1 bytes). */
-static enum store_result sq_column_blob(struct sq_call *c, int col,
-					uint8_t **out, size_t *len)
-{
-	const void *b = sqlite3_column_blob(c->stmt, col);
-	int n = sqlite3_column_bytes(c->stmt, col);
-
-	if ((b == NULL &&
-	     (n > 0 || sqlite3_errcode(c->conn) == SQLITE_NOMEM)) ||
-	    (*out = store_bytes_dup(b, (size_t)n)) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "backend=sqlite op=%s column=%d error=\"out of "
-			  "memory\"",
-			  c->op, col);
-		return STORE_ERROR;
-	}
-	*len = (size_t)n;
-	return STORE_OK;
-}
-
 /* Reads one integer that sql selects on a connection the caller holds. */
 static enum store_result sq_int_read(sqlite3 *conn, const char *op,
 				     const char *sql, int64_t *value)
@@ -425,196 +390,117 @@ static enum store_result sq_ping(struct store *st)
 	return rc;
 }
 
-static enum store_result sq_setting_get(struct store *st, const char *name,
-					uint8_t **value, size_t *len)
+/* A copy of sql with the shared $N placeholders written as ?N. */
+static char *sq_sql_convert(const char *sql)
 {
-	struct sq_call c;
-	enum store_result rc =
-	    sq_call_start(st->impl, "setting_get",
-			  "SELECT value FROM settings WHERE name = ?1", &c);
+	char *out = strdup(sql);
 
+	for (char *p = out; p != NULL && *p != '\0'; p++)
+		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9')
+			*p = '?';
+	return out;
+}
+
+static void sq_params_bind(struct sq_call *c, const struct db_param *params,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct db_param *p = &params[i];
+		int at = (int)i + 1;
+
+		switch (p->type) {
+		case DB_NULL:
+			sq_bound(c, sqlite3_bind_null(c->stmt, at));
+			break;
+		case DB_INT: sq_int(c, at, p->i); break;
+		case DB_TEXT: sq_text(c, at, p->p); break;
+		case DB_BLOB: sq_blob(c, at, p->p, p->len); break;
+		}
+	}
+}
+
+/* Copies the statement's current row into rows. 0 or -1. */
+static int sq_row_copy(sqlite3_stmt *stmt, struct db_rows *rows, size_t *cap)
+{
+	struct db_cell *cell;
+
+	if (store_rows_add(rows, cap) != 0)
+		return -1;
+	cell = &rows->cells[(rows->n_rows - 1) * rows->n_cols];
+	for (size_t col = 0; col < rows->n_cols; col++, cell++) {
+		int i = (int)col, rc = 0;
+
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_INTEGER:
+			rc = store_cell_set(cell, DB_INT,
+					    sqlite3_column_int64(stmt, i), NULL,
+					    0);
+			break;
+		case SQLITE_BLOB:
+			rc = store_cell_set(
+			    cell, DB_BLOB, 0, sqlite3_column_blob(stmt, i),
+			    (size_t)sqlite3_column_bytes(stmt, i));
+			break;
+		case SQLITE_NULL: break;
+		default:
+			rc = store_cell_set(
+			    cell, DB_TEXT, 0, sqlite3_column_text(stmt, i),
+			    (size_t)sqlite3_column_bytes(stmt, i));
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static enum store_result sq_db_exec(struct store *st, void *conn,
+				    const char *op, const char *sql,
+				    const struct db_param *params, size_t n,
+				    struct db_rows *rows)
+{
+	struct sq_call c = {.conn = conn, .op = op};
+	char *converted = sq_sql_convert(sql);
+	size_t cap = 0;
+	enum store_result rc;
+	int step;
+
+	(void)st;
+	if (converted == NULL)
+		return sq_fail(conn, SQLITE_NOMEM, op);
+	rc = sq_prepare(&c, converted);
+	free(converted);
 	if (rc != STORE_OK)
 		return rc;
-	sq_text(&c, 1, name);
-	rc = sq_step(&c, 1);
-	if (rc == STORE_OK)
-		rc = sq_column_blob(&c, 0, value, len);
+	sq_params_bind(&c, params, n);
+	rows->n_cols = (size_t)sqlite3_column_count(c.stmt);
+	step = c.bind_rc != SQLITE_OK ? c.bind_rc : sqlite3_step(c.stmt);
+	for (; step == SQLITE_ROW; step = sqlite3_step(c.stmt))
+		if (sq_row_copy(c.stmt, rows, &cap) != 0) {
+			step = SQLITE_NOMEM;
+			break;
+		}
+	if (step == SQLITE_DONE)
+		rows->changes = sqlite3_changes64(conn);
+	else
+		rc = sq_fail(conn, step, op);
 	sq_call_end(&c);
 	return rc;
 }
 
-static enum store_result sq_setting_insert(struct store *st, const char *name,
-					   const uint8_t *value, size_t len)
+static enum store_result sq_db_conn_take(struct store *st, void **conn)
 {
-	struct sq_call c;
-	enum store_result rc = sq_call_start(
-	    st->impl, "setting_insert",
-	    "INSERT INTO settings (name, value) VALUES (?1, ?2)", &c);
+	sqlite3 *c = NULL;
+	enum store_result rc = sq_conn_take(st->impl, &c);
 
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, name);
-	sq_blob(&c, 2, value, len);
-	rc = sq_step(&c, 0);
-	sq_call_end(&c);
+	*conn = c;
 	return rc;
 }
 
-static enum store_result sq_tenant_insert(struct store *st,
-					  const struct store_tenant *t)
+static void sq_db_conn_give(struct store *st, void *conn,
+			    enum store_result last)
 {
-	struct sq_call c;
-	enum store_result rc =
-	    sq_call_start(st->impl, "tenant_insert",
-			  "INSERT INTO tenants (id, name, created_at) VALUES "
-			  "(?1, ?2, ?3)",
-			  &c);
-
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, t->id);
-	sq_text(&c, 2, t->name);
-	sq_int(&c, 3, t->created_at);
-	rc = sq_step(&c, 0);
-	sq_call_end(&c);
-	return rc;
-}
-
-static enum store_result sq_tenant_count(struct store *st, int64_t *count)
-{
-	struct sq_call c;
-	enum store_result rc = sq_call_start(
-	    st->impl, "tenant_count", "SELECT count(*) FROM tenants", &c);
-
-	if (rc != STORE_OK)
-		return rc;
-	rc = sq_step(&c, 1);
-	if (rc == STORE_OK)
-		*count = sqlite3_column_int64(c.stmt, 0);
-	sq_call_end(&c);
-	return rc;
-}
-
-static enum store_result sq_user_insert(struct store *st,
-					const struct store_user *u)
-{
-	struct sq_call c;
-	enum store_result rc =
-	    sq_call_start(st->impl, "user_insert",
-			  "INSERT INTO users (id, tenant_id, username, "
-			  "password_hash, role, created_at) VALUES (?1, ?2, "
-			  "?3, ?4, ?5, ?6)",
-			  &c);
-
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, u->id);
-	sq_text(&c, 2, u->tenant_id);
-	sq_text(&c, 3, u->username);
-	sq_text(&c, 4, u->password_hash);
-	sq_text(&c, 5, u->role);
-	sq_int(&c, 6, u->created_at);
-	rc = sq_step(&c, 0);
-	sq_call_end(&c);
-	return rc;
-}
-
-static enum store_result sq_user_get_by_name(struct store *st,
-					     const char *tenant_id,
-					     const char *username,
-					     struct store_user *out)
-{
-	struct sq_call c;
-	enum store_result rc =
-	    sq_call_start(st->impl, "user_get_by_name",
-			  "SELECT id, tenant_id, username, password_hash, "
-			  "role, created_at FROM users WHERE tenant_id = ?1 "
-			  "AND username = ?2",
-			  &c);
-
-	memset(out, 0, sizeof(*out));
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, tenant_id);
-	sq_text(&c, 2, username);
-	rc = sq_step(&c, 1);
-	if (rc == STORE_OK)
-		rc = sq_column_text(&c, 0, &out->id);
-	if (rc == STORE_OK)
-		rc = sq_column_text(&c, 1, &out->tenant_id);
-	if (rc == STORE_OK)
-		rc = sq_column_text(&c, 2, &out->username);
-	if (rc == STORE_OK)
-		rc = sq_column_text(&c, 3, &out->password_hash);
-	if (rc == STORE_OK)
-		rc = sq_column_text(&c, 4, &out->role);
-	if (rc == STORE_OK)
-		out->created_at = sqlite3_column_int64(c.stmt, 5);
-	sq_call_end(&c);
-	if (rc != STORE_OK)
-		store_user_free(out);
-	return rc;
-}
-
-static enum store_result sq_tls_get(struct store *st, const char *slot,
-				    struct store_tls *out)
-{
-	struct sq_call c;
-	enum store_result rc =
-	    sq_call_start(st->impl, "tls_get",
-			  "SELECT cert_der, key_sealed, not_after FROM "
-			  "server_tls WHERE slot = ?1",
-			  &c);
-
-	memset(out, 0, sizeof(*out));
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, slot);
-	rc = sq_step(&c, 1);
-	if (rc == STORE_OK)
-		rc = sq_column_blob(&c, 0, &out->cert_der, &out->cert_len);
-	if (rc == STORE_OK)
-		rc = sq_column_blob(&c, 1, &out->key_sealed, &out->key_len);
-	if (rc == STORE_OK)
-		out->not_after = sqlite3_column_int64(c.stmt, 2);
-	sq_call_end(&c);
-	if (rc != STORE_OK)
-		store_tls_free(out);
-	return rc;
-}
-
-/*
- * An insert when expect_not_after is 0, else an update that matches only
- * while the slot still holds that not_after: one statement either way,
- * so of several writers exactly one wins.
- */
-static enum store_result sq_tls_put(struct store *st, const char *slot,
-				    const struct store_tls *tls,
-				    int64_t expect_not_after)
-{
-	struct sq_call c;
-	enum store_result rc = sq_call_start(
-	    st->impl, "tls_put",
-	    expect_not_after == 0
-		? "INSERT INTO server_tls (slot, cert_der, key_sealed, "
-		  "not_after) VALUES (?1, ?2, ?3, ?4)"
-		: "UPDATE server_tls SET cert_der = ?2, key_sealed = ?3, "
-		  "not_after = ?4 WHERE slot = ?1 AND not_after = ?5",
-	    &c);
-
-	if (rc != STORE_OK)
-		return rc;
-	sq_text(&c, 1, slot);
-	sq_blob(&c, 2, tls->cert_der, tls->cert_len);
-	sq_blob(&c, 3, tls->key_sealed, tls->key_len);
-	sq_int(&c, 4, tls->not_after);
-	if (expect_not_after != 0)
-		sq_int(&c, 5, expect_not_after);
-	rc = sq_step(&c, 0);
-	if (rc == STORE_OK && sqlite3_changes(c.conn) == 0)
-		rc = STORE_CONFLICT;
-	sq_call_end(&c);
-	return rc;
+	(void)last;
+	sq_conn_give(st->impl, conn);
 }
 
 static enum store_result sq_open(struct store *st, const char *target,
@@ -670,17 +556,13 @@ static void sq_close(struct store *st)
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
+    .begin_sql = "BEGIN IMMEDIATE",
     .open = sq_open,
     .close = sq_close,
     .migrate = sq_migrate,
     .schema_version = sq_schema_version,
     .ping = sq_ping,
-    .setting_get = sq_setting_get,
-    .setting_insert = sq_setting_insert,
-    .tenant_insert = sq_tenant_insert,
-    .tenant_count = sq_tenant_count,
-    .user_insert = sq_user_insert,
-    .user_get_by_name = sq_user_get_by_name,
-    .tls_get = sq_tls_get,
-    .tls_put = sq_tls_put,
+    .conn_take = sq_db_conn_take,
+    .conn_give = sq_db_conn_give,
+    .exec = sq_db_exec,
 };

@@ -1,0 +1,149 @@
+#include "store/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "store/store_backend.h"
+
+enum store_result db_conn_take(struct store *st, struct db_conn *c)
+{
+	c->st = st;
+	c->conn = NULL;
+	return store_counted(st, st->ops->conn_take(st, &c->conn));
+}
+
+void db_conn_give(struct db_conn *c, enum store_result last)
+{
+	if (c->conn != NULL)
+		c->st->ops->conn_give(c->st, c->conn, last);
+	c->conn = NULL;
+}
+
+enum store_result db_exec(struct db_conn *c, const char *op, const char *sql,
+			  const struct db_param *params, size_t n,
+			  struct db_rows *rows)
+{
+	struct db_rows ignored = {0};
+	enum store_result rc;
+
+	if (n > DB_PARAMS_MAX) {
+		log_event(LOG_ERROR, "store.error",
+			  "op=%s error=\"more than %d parameters\"", op,
+			  DB_PARAMS_MAX);
+		return store_counted(c->st, STORE_ERROR);
+	}
+	if (rows != NULL)
+		memset(rows, 0, sizeof(*rows));
+	rc = c->st->ops->exec(c->st, c->conn, op, sql, params, n,
+			      rows != NULL ? rows : &ignored);
+	db_rows_free(&ignored);
+	return store_counted(c->st, rc);
+}
+
+enum store_result db_begin(struct db_conn *c, const char *op)
+{
+	return db_exec(c, op, c->st->ops->begin_sql, NULL, 0, NULL);
+}
+
+enum store_result db_commit(struct db_conn *c, const char *op)
+{
+	return db_exec(c, op, "COMMIT", NULL, 0, NULL);
+}
+
+void db_rollback(struct db_conn *c)
+{
+	struct db_rows ignored = {0};
+
+	c->st->ops->exec(c->st, c->conn, "rollback", "ROLLBACK", NULL, 0,
+			 &ignored);
+	db_rows_free(&ignored);
+}
+
+enum store_result db_run(struct store *st, const char *op, const char *sql,
+			 const struct db_param *params, size_t n,
+			 struct db_rows *rows)
+{
+	struct db_conn c;
+	enum store_result rc = db_conn_take(st, &c);
+
+	if (rows != NULL)
+		memset(rows, 0, sizeof(*rows));
+	if (rc != STORE_OK)
+		return rc;
+	rc = db_exec(&c, op, sql, params, n, rows);
+	db_conn_give(&c, rc);
+	return rc;
+}
+
+void db_rows_free(struct db_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < rows->n_rows * rows->n_cols; i++)
+		free(rows->cells[i].p);
+	free(rows->cells);
+	memset(rows, 0, sizeof(*rows));
+}
+
+const struct db_cell *db_cell(const struct db_rows *rows, size_t row,
+			      size_t col)
+{
+	static const struct db_cell null_cell = {DB_NULL, 0, NULL, 0};
+
+	if (row >= rows->n_rows || col >= rows->n_cols)
+		return &null_cell;
+	return &rows->cells[row * rows->n_cols + col];
+}
+
+int64_t db_int(const struct db_rows *rows, size_t row, size_t col)
+{
+	const struct db_cell *cell = db_cell(rows, row, col);
+
+	return cell->type == DB_INT ? cell->i : 0;
+}
+
+const char *db_text(const struct db_rows *rows, size_t row, size_t col)
+{
+	const struct db_cell *cell = db_cell(rows, row, col);
+
+	return cell->type == DB_NULL ? NULL : (const char *)cell->p;
+}
+
+static enum store_result copy_failed(size_t col)
+{
+	log_event(LOG_ERROR, "store.error",
+		  "column=%zu error=\"unexpected type, or out of memory\"",
+		  col);
+	return STORE_ERROR;
+}
+
+enum store_result db_text_copy(const struct db_rows *rows, size_t row,
+			       size_t col, char **out)
+{
+	const struct db_cell *cell = db_cell(rows, row, col);
+
+	*out = NULL;
+	if (cell->type == DB_NULL)
+		return STORE_OK;
+	if (cell->type != DB_TEXT ||
+	    (*out = strdup((const char *)cell->p)) == NULL)
+		return copy_failed(col);
+	return STORE_OK;
+}
+
+enum store_result db_blob_copy(const struct db_rows *rows, size_t row,
+			       size_t col, uint8_t **out, size_t *len)
+{
+	const struct db_cell *cell = db_cell(rows, row, col);
+
+	*out = NULL;
+	*len = 0;
+	if (cell->type == DB_NULL)
+		return STORE_OK;
+	if (cell->type != DB_BLOB ||
+	    (*out = store_bytes_dup(cell->p, cell->len)) == NULL)
+		return copy_failed(col);
+	*len = cell->len;
+	return STORE_OK;
+}
