@@ -1,5 +1,6 @@
-# Writes OUT, a C file holding every migration of both backends as
-# NUL-terminated byte arrays, in file-name order. Invoked by CMakeLists.txt.
+# Writes OUT, a C file holding every migration of both backends (the .sql
+# files under DIR/sqlite and DIR/postgres) as NUL-terminated byte arrays,
+# in file-name order. Invoked by CMakeLists.txt.
 function(embed_list backend files out_var)
   set(body "")
   set(table "")
@@ -15,6 +16,10 @@ function(embed_list backend files out_var)
   set(${out_var} "${body}" PARENT_SCOPE)
 endfunction()
 
-embed_list(sqlite "${SQLITE}" sqlite_c)
-embed_list(postgres "${POSTGRES}" postgres_c)
+file(GLOB sqlite_files ${DIR}/sqlite/*.sql)
+file(GLOB postgres_files ${DIR}/postgres/*.sql)
+list(SORT sqlite_files)
+list(SORT postgres_files)
+embed_list(sqlite "${sqlite_files}" sqlite_c)
+embed_list(postgres "${postgres_files}" postgres_c)
 file(WRITE ${OUT} "/* Generated from src/store/migrations by embed_migrations.cmake. */\n#include \"store/migration.h\"\n\n${sqlite_c}\n${postgres_c}")

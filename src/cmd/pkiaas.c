@@ -1,104 +1,178 @@
-/* pkiaas: the command-line client of a pkiaasd server. */
+/*
+ * pkiaas: the command-line client of a pkiaasd server (docs/cli.md).
+ * This file reads the global options and finds the command; the commands
+ * live in pkiaas_*.c, one file per resource.
+ */
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Exit codes, documented in docs/cli.md. */
-#define EXIT_FAILED 1 /* the server answered with an error */
-#define EXIT_USAGE  2
-#define EXIT_REACH  3 /* the server could not be reached */
+#include "cmd/pkiaas_args.h"
+#include "cmd/pkiaas_cli.h"
+#include "cmd/pkiaas_cmds.h"
 
-static void usage(FILE *out)
+/* Every command, in the order of docs/cli.md. */
+static const struct cli_command commands[] = {
+    {NULL, "login",
+     "--server URL [--cacert FILE] [--username NAME] [--tenant NAME] "
+     "[--password-stdin] [--token-name NAME]",
+     "log in and store a new API token", cmd_login},
+    {NULL, "logout", "", "revoke the stored token and forget it", cmd_logout},
+    {NULL, "whoami", "", "the user, tenant, role and token in use", cmd_whoami},
+    {"token", "create", "--name NAME [--role ROLE] [--expires-in-days N]",
+     "a new API token; its secret is printed once", cmd_token_create},
+    {"token", "list", "", "API tokens (an admin sees the tenant's)",
+     cmd_token_list},
+    {"token", "revoke", "ID", "revoke a token", cmd_token_revoke},
+    {"user", "list", "", "members of the tenant", cmd_user_list},
+    {"user", "add", "USERNAME --role ROLE [--password-stdin]",
+     "a new user; a password is made unless --password-stdin", cmd_user_add},
+    {"user", "show", "USER", "one user (USER: id or username)", cmd_user_show},
+    {"user", "update", "USER [--role ROLE] [--disable] [--enable]",
+     "change a user's role, or disable or enable them", cmd_user_update},
+    {"user", "remove", "USER", "remove a user from the tenant",
+     cmd_user_remove},
+    {"user", "passwd", "[--password-stdin]", "change your own password",
+     cmd_user_passwd},
+    {"invite", "create", "--role ROLE [--note TEXT]",
+     "an invitation; its token is printed once", cmd_invite_create},
+    {"invite", "list", "", "invitations", cmd_invite_list},
+    {"invite", "revoke", "ID", "withdraw an open invitation",
+     cmd_invite_revoke},
+    {"invite", "accept", "TOKEN [--username NAME [--password-stdin]]",
+     "join the inviting tenant, as yourself or a new user", cmd_invite_accept},
+    {"audit", "list",
+     "[--action A] [--actor USERNAME] [--object ID] [--outcome O] "
+     "[--since TIME] [--until TIME] [--limit N] [--all]",
+     "audit entries, newest first", cmd_audit_list},
+    {"audit", "show", "ID", "one audit entry", cmd_audit_show},
+    {"tenant", "list", "", "the tenants you belong to", cmd_tenant_list},
+    {NULL, "status", "--server URL [--cacert FILE]",
+     "ask the server's /healthz and /readyz", cmd_status},
+    {NULL, "version", "", "versions of pkiaas, OpenSSL and libcurl",
+     cmd_version},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(*commands))
+
+/* Lists the commands of group (NULL: all of them) on out. */
+static void usage(FILE *out, const char *group)
 {
-	fprintf(out,
-		"usage: pkiaas COMMAND [OPTIONS]\n\n"
-		"commands:\n"
-		"  status --server URL [--cacert FILE]\n"
-		"            ask a server whether it is up and ready\n"
-		"  version   print the versions of pkiaas, OpenSSL and curl\n");
-}
+	fprintf(out, "usage: pkiaas [GLOBAL OPTIONS] COMMAND [SUBCOMMAND] "
+		     "[OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
 
-static size_t print_body(char *data, size_t size, size_t n, void *out)
-{
-	return fwrite(data, size, n, out);
-}
-
-/* GETs URL/path and prints the answer; the HTTP status, or -1. */
-static long fetch(const char *server, const char *path, const char *cacert)
-{
-	char url[2048];
-	CURL *curl = curl_easy_init();
-	long status = -1;
-	CURLcode rc;
-
-	if (curl == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "%s%s%s", server,
-		 server[strlen(server) - 1] == '/' ? "" : "/", path);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, print_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, stdout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-	if (cacert != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
-	printf("%s: ", path);
-	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	else
-		fprintf(stderr, "pkiaas: %s: %s\n", url,
-			curl_easy_strerror(rc));
-	printf("\n");
-	curl_easy_cleanup(curl);
-	return status;
-}
-
-static int cmd_status(int argc, char **argv)
-{
-	const char *server = NULL, *cacert = NULL;
-	long health, ready;
-
-	for (int i = 0; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--server") == 0)
-			server = argv[i + 1];
-		else if (strcmp(argv[i], "--cacert") == 0)
-			cacert = argv[i + 1];
-		else
-			break;
+		if (group != NULL &&
+		    (c->group == NULL || strcmp(c->group, group) != 0))
+			continue;
+		fprintf(out, "  %s%s%-*s %s\n", c->group ? c->group : "",
+			c->group ? " " : "",
+			c->group ? 15 - (int)strlen(c->group) : 16, c->name,
+			c->summary);
 	}
-	if (server == NULL || argc % 2 != 0 || *server == '\0') {
-		usage(stderr);
-		return EXIT_USAGE;
+	fprintf(out, "\nglobal options:\n"
+		     "  --server URL    the server (or PKIAAS_SERVER)\n"
+		     "  --token TOKEN   an API token (or PKIAAS_TOKEN)\n"
+		     "  --cacert FILE   a root certificate to trust (or "
+		     "PKIAAS_CACERT)\n"
+		     "  --json          print the server's JSON\n\n"
+		     "Every command takes --help. Documentation: "
+		     "docs/cli.md\n");
+}
+
+static int is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 ||
+	       strcmp(arg, "help") == 0;
+}
+
+/* Whether name is a group of subcommands. */
+static int is_group(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (commands[i].group && strcmp(commands[i].group, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The command named by group (or NULL) and name, or NULL. */
+static const struct cli_command *command_find(const char *group,
+					      const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+
+		if ((group == NULL) != (c->group == NULL))
+			continue;
+		if (group != NULL && strcmp(c->group, group) != 0)
+			continue;
+		if (strcmp(c->name, name) == 0)
+			return c;
 	}
-	health = fetch(server, "healthz", cacert);
-	if (health < 0)
-		return EXIT_REACH;
-	ready = fetch(server, "readyz", cacert);
-	return health == 200 && ready == 200 ? 0 : EXIT_FAILED;
+	return NULL;
+}
+
+/* Finds and runs the command at argv[0]; its exit code. */
+static int dispatch(struct cli_globals *g, int argc, char **argv)
+{
+	const char *group = NULL;
+	const struct cli_command *cmd;
+
+	if (is_group(argv[0])) {
+		group = argv[0];
+		if (argc < 2 || is_help(argv[1])) {
+			usage(argc < 2 ? stderr : stdout, group);
+			return argc < 2 ? CLI_USAGE : CLI_OK;
+		}
+		argv++;
+		argc--;
+	}
+	cmd = command_find(group, argv[0]);
+	if (cmd == NULL) {
+		fprintf(stderr, "pkiaas: unknown command '%s%s%s'\n",
+			group ? group : "", group ? " " : "", argv[0]);
+		usage(stderr, group);
+		return CLI_USAGE;
+	}
+	return cmd->run(cmd, g, argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "";
-	int rc;
+	struct cli_globals g = {0};
+	int i = 1, rc;
 
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("pkiaas %s\n%s\n%s\n", PKIAAS_VERSION,
-		       OpenSSL_version(OPENSSL_VERSION), curl_version());
-		return 0;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (is_help(argv[i])) {
+			usage(stdout, NULL);
+			return CLI_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0)
+			return cmd_version(command_find(NULL, "version"), &g, 0,
+					   argv + i);
+		rc = args_global(argc, argv, &i, &g);
+		if (rc <= 0) {
+			if (rc == 0)
+				args_unknown(argv[i]);
+			usage(stderr, NULL);
+			return CLI_USAGE;
+		}
 	}
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
-	    strcmp(cmd, "-h") == 0) {
-		usage(stdout);
-		return 0;
+	if (i >= argc) {
+		usage(stderr, NULL);
+		return CLI_USAGE;
 	}
-	if (strcmp(cmd, "status") != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (is_help(argv[i])) {
+		usage(stdout, i + 1 < argc && is_group(argv[i + 1])
+				  ? argv[i + 1]
+				  : NULL);
+		return CLI_OK;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmd_status(argc - 2, argv + 2);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "pkiaas: cannot start libcurl\n");
+		return CLI_REFUSED;
+	}
+	rc = dispatch(&g, argc - i, argv + i);
 	curl_global_cleanup();
 	return rc;
 }

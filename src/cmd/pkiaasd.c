@@ -13,6 +13,14 @@ static void usage(FILE *out)
 		"  serve     run the server (pkiaasd serve --help lists the "
 		"options)\n"
 		"  migrate   bring the database schema up to date and exit\n"
+		"  user add|list|passwd|disable USERNAME [--tenant NAME] "
+		"[--role ROLE]\n"
+		"            [--password-stdin]   manage users without a "
+		"running server\n"
+		"  tenant add NAME | tenant list\n"
+		"  audit verify\n"
+		"            check the audit log's hash chain (exit 6 when "
+		"broken)\n"
 		"  version   print the versions of pkiaasd and OpenSSL\n\n"
 		"Documentation: docs/configuration.md, docs/operations.md\n");
 }
@@ -25,6 +33,12 @@ int main(int argc, char **argv)
 		return pkiaasd_serve(argc - 2, argv + 2);
 	if (strcmp(cmd, "migrate") == 0)
 		return pkiaasd_migrate(argc - 2, argv + 2);
+	if (strcmp(cmd, "user") == 0)
+		return pkiaasd_user(argc - 2, argv + 2);
+	if (strcmp(cmd, "tenant") == 0)
+		return pkiaasd_tenant(argc - 2, argv + 2);
+	if (strcmp(cmd, "audit") == 0)
+		return pkiaasd_audit(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("pkiaasd %s\n%s\n", PKIAAS_VERSION,
 		       OpenSSL_version(OPENSSL_VERSION));

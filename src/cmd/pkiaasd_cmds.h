@@ -10,9 +10,16 @@
 #define EXIT_SETUP  3 /* data folder, key-encryption key or TLS */
 #define EXIT_STORE  4 /* the database cannot be opened or migrated */
 #define EXIT_LISTEN 5 /* a port cannot be bound */
+#define EXIT_AUDIT  6 /* audit verify found the chain broken */
 
 int pkiaasd_serve(int argc, char **argv);
 int pkiaasd_migrate(int argc, char **argv);
+/* "add|list|passwd|disable ...": local administration of users. */
+int pkiaasd_user(int argc, char **argv);
+/* "add NAME | list": local administration of tenants. */
+int pkiaasd_tenant(int argc, char **argv);
+/* "verify [OPTIONS]": checks the audit log's hash chain. */
+int pkiaasd_audit(int argc, char **argv);
 
 /*
  * Shared start of the commands: reads the configuration, sets up logging

@@ -164,6 +164,8 @@ static int serve_start(struct server *s, char *password, size_t size,
 		return EXIT_SETUP;
 	s->app.store = s->st;
 	s->app.started_at = clock_now();
+	s->app.policy.session_idle = s->cfg.session_idle;
+	s->app.policy.session_max = s->cfg.session_max;
 	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);
 	if (s->https == NULL)
 		return EXIT_LISTEN;

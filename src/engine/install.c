@@ -63,12 +63,29 @@ int install_first_admin(struct store *st, int64_t now, char *password,
 			size_t size)
 {
 	char tenant_id[RAND_ID_LEN + 1], user_id[RAND_ID_LEN + 1];
-	struct store_tenant tenant = {tenant_id, INSTALL_TENANT, now};
-	struct store_user user = {user_id, tenant_id, INSTALL_ADMIN,
-				  NULL,	   "admin",   now};
+	struct store_tenant tenant = {
+	    .id = tenant_id, .name = INSTALL_TENANT, .created_at = now};
+	struct store_user user = {.id = user_id,
+				  .tenant_id = tenant_id,
+				  .username = INSTALL_ADMIN,
+				  .role = "admin",
+				  .created_at = now};
+	struct store_audit made_tenant = {.tenant_id = tenant_id,
+					  .actor_name = INSTALL_ACTOR,
+					  .action = "tenant.create",
+					  .object_type = "tenant",
+					  .object_id = tenant_id,
+					  .outcome = "success",
+					  .detail = "first start",
+					  .at = now};
+	struct store_audit made_user = made_tenant;
 	int64_t count = 0;
 	enum store_result rc;
 
+	made_user.action = "user.create";
+	made_user.object_type = "user";
+	made_user.object_id = user_id;
+	made_user.detail = "first admin";
 	if (store_tenant_count(st, &count) != STORE_OK)
 		return -1;
 	if (count > 0)
@@ -79,9 +96,9 @@ int install_first_admin(struct store *st, int64_t now, char *password,
 	    password_generate(password, INSTALL_PASSWORD_LEN) != 0 ||
 	    password_hash(password, &user.password_hash) != 0)
 		return -1;
-	rc = store_tenant_insert(st, &tenant);
+	rc = store_tenant_insert(st, &tenant, &made_tenant);
 	if (rc == STORE_OK)
-		rc = store_user_insert(st, &user);
+		rc = store_user_insert(st, &user, &made_user);
 	free(user.password_hash);
 	if (rc == STORE_CONFLICT)
 		return 0;

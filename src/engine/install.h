@@ -11,6 +11,8 @@
 #define INSTALL_TENANT	     "default"
 #define INSTALL_ADMIN	     "admin"
 #define INSTALL_PASSWORD_LEN 20
+/* The actor named in the audit log for what the server does itself. */
+#define INSTALL_ACTOR "pkiaasd"
 
 /*
  * Checks that kek is the key this database's secrets were sealed with,

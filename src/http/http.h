@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/accounts.h"
 #include "lib/rand.h"
 #include "store/store.h"
 
@@ -20,10 +21,11 @@ struct route;
 struct app {
 	struct store *store;
 	int64_t started_at; /* clock_now() at start */
+	struct accounts_policy policy;
 };
 
 #define HTTP_PARAMS_MAX	 4
-#define HTTP_HEADERS_MAX 8
+#define HTTP_HEADERS_MAX 12
 
 struct http_request {
 	struct MHD_Connection *conn;
@@ -32,6 +34,7 @@ struct http_request {
 	const char *path;
 	const struct route *route; /* NULL when nothing matched */
 	char id[RAND_ID_LEN + 1];  /* request id, in logs and X-Request-Id */
+	char address[64];	   /* the client's IP address */
 	/* {name} segments of the route's pattern, in order, NUL-terminated */
 	char *params[HTTP_PARAMS_MAX];
 	size_t n_params;
@@ -59,6 +62,12 @@ struct http_response {
 /* Value of a request header, or NULL. */
 const char *http_request_header(const struct http_request *req,
 				const char *name);
+/* Value of a query string argument, or NULL. */
+const char *http_request_query(const struct http_request *req,
+			       const char *name);
+/* Value of a cookie, or NULL. */
+const char *http_request_cookie(const struct http_request *req,
+				const char *name);
 
 /* Takes ownership of body (from malloc). */
 void http_respond(struct http_response *resp, int status,
@@ -72,6 +81,10 @@ void http_respond_json(struct http_response *resp, int status, json_t *json);
 void http_respond_problem(struct http_response *resp, int status,
 			  const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a "field" member naming the input at fault (or NULL). */
+void http_respond_problem_field(struct http_response *resp, int status,
+				const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* 503 when the store is unreachable, 500 otherwise. */
 void http_respond_store_error(struct http_response *resp, enum store_result rc);
 /* Adds a response header (copied); 0 or -1 when full. */

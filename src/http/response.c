@@ -16,6 +16,18 @@ const char *http_request_header(const struct http_request *req,
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_request_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *http_request_cookie(const struct http_request *req,
+				const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
 void http_response_clear(struct http_response *resp)
 {
 	free(resp->body);
@@ -48,27 +60,46 @@ void http_respond_json(struct http_response *resp, int status, json_t *json)
 	http_respond(resp, status, "application/json", text, strlen(text));
 }
 
-void http_respond_problem(struct http_response *resp, int status,
-			  const char *fmt, ...)
+static void problem_send(struct http_response *resp, int status,
+			 const char *field, const char *fmt, va_list ap)
 {
 	char detail[PROBLEM_DETAIL_MAX], quoted[PROBLEM_DETAIL_MAX + 8];
 	json_t *doc;
 	char *text;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	log_event(status >= 500 ? LOG_WARN : LOG_INFO, "http.problem",
 		  "status=%d detail=%s", status,
 		  log_quote(detail, quoted, sizeof(quoted)));
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
 			http_status_title(status), "status", status, "detail",
 			detail);
+	if (doc != NULL && field != NULL)
+		json_object_set_new(doc, "field", json_string(field));
 	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	http_respond(resp, status, "application/problem+json", text,
 		     text != NULL ? strlen(text) : 0);
+}
+
+void http_respond_problem(struct http_response *resp, int status,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	problem_send(resp, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void http_respond_problem_field(struct http_response *resp, int status,
+				const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	problem_send(resp, status, field, fmt, ap);
+	va_end(ap);
 }
 
 void http_respond_store_error(struct http_response *resp, enum store_result rc)

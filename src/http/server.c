@@ -72,15 +72,14 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 static void access_log(const struct http_request *req,
 		       const struct http_response *resp, int64_t us)
 {
-	char path[512], remote[64];
+	char path[512];
 
-	client_address(req->conn, remote, sizeof(remote));
 	log_event(LOG_INFO, "http.request",
 		  "method=%s path=%s route=%s status=%d bytes=%zu us=%lld "
 		  "remote=%s",
 		  req->method, log_quote(req->path, path, sizeof(path)),
 		  req->route != NULL ? req->route->name : "-", resp->status,
-		  resp->len, (long long)us, remote);
+		  resp->len, (long long)us, req->address);
 }
 
 static enum MHD_Result response_queue(struct http_request *req,
@@ -215,6 +214,7 @@ static enum MHD_Result request_begin(struct http_port *port,
 	req->path = url;
 	req->body_max = port->opt.max_body;
 	req->started_us = clock_monotonic_us();
+	client_address(conn, req->address, sizeof(req->address));
 	if (rand_id(req->id, 12) != 0)
 		snprintf(req->id, sizeof(req->id), "-");
 	if (body_declared_too_large(conn, req->body_max)) {
@@ -291,7 +291,6 @@ static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
 		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
 	else
 		OPT(MHD_OPTION_SOCK_ADDR, 0, &port->addr);
-	OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, port->opt.threads, NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, port->opt.timeout, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, port->opt.max_connections, NULL);

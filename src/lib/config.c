@@ -52,6 +52,10 @@ static const struct option options[] = {
     NUM(max_connections, "1024", 16, 65536, "open connections a port"),
     NUM(shutdown_grace, "10", 0, 600,
 	"seconds SIGTERM waits for requests in flight"),
+    NUM(session_idle, "1800", 1, 86400,
+	"seconds a console login may go unused before it ends"),
+    NUM(session_max, "43200", 1, 30L * 86400,
+	"seconds a console login lasts at most"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(*options))

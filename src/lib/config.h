@@ -24,6 +24,8 @@ struct config {
 	long request_timeout; /* seconds a connection may stay idle */
 	long max_connections; /* open connections per port */
 	long shutdown_grace;  /* seconds SIGTERM waits for requests */
+	long session_idle;    /* seconds a login session may be unused */
+	long session_max;     /* seconds a login session lasts at most */
 };
 
 /*

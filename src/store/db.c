@@ -60,6 +60,57 @@ void db_rollback(struct db_conn *c)
 	db_rows_free(&ignored);
 }
 
+enum store_result db_transact(struct store *st, const char *op, db_tx_fn fn,
+			      void *arg, const struct store_audit *a)
+{
+	struct db_conn c;
+	enum store_result rc = db_conn_take(st, &c);
+
+	if (rc != STORE_OK)
+		return rc;
+	rc = db_begin(&c, op);
+	if (rc == STORE_OK)
+		rc = fn(&c, arg);
+	if (rc == STORE_OK)
+		rc = store_audit_append_tx(&c, a);
+	if (rc == STORE_OK)
+		rc = db_commit(&c, op);
+	if (rc != STORE_OK && rc != STORE_UNAVAILABLE)
+		db_rollback(&c);
+	db_conn_give(&c, rc);
+	return rc;
+}
+
+struct one_statement {
+	const char *op, *sql;
+	const struct db_param *params;
+	size_t n;
+	int must_change;
+};
+
+static enum store_result one_statement_run(struct db_conn *c, void *arg)
+{
+	const struct one_statement *o = arg;
+	struct db_rows rows;
+	enum store_result rc =
+	    db_exec(c, o->op, o->sql, o->params, o->n, &rows);
+
+	if (rc == STORE_OK && o->must_change && rows.changes == 0)
+		rc = STORE_NOT_FOUND;
+	db_rows_free(&rows);
+	return rc;
+}
+
+enum store_result db_run_audited(struct store *st, const char *op,
+				 const char *sql, const struct db_param *params,
+				 size_t n, int must_change,
+				 const struct store_audit *a)
+{
+	struct one_statement o = {op, sql, params, n, must_change};
+
+	return db_transact(st, op, one_statement_run, &o, a);
+}
+
 enum store_result db_run(struct store *st, const char *op, const char *sql,
 			 const struct db_param *params, size_t n,
 			 struct db_rows *rows)

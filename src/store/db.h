@@ -68,6 +68,25 @@ enum store_result db_commit(struct db_conn *c, const char *op);
 /* Ends a transaction without keeping its changes; accepts none open. */
 void db_rollback(struct db_conn *c);
 
+/*
+ * Runs fn(c, arg) in a write transaction on a connection of its own,
+ * appends a to the audit log (when not NULL) and commits; anything but
+ * STORE_OK from fn or the append rolls everything back.
+ */
+typedef enum store_result (*db_tx_fn)(struct db_conn *c, void *arg);
+enum store_result db_transact(struct store *st, const char *op, db_tx_fn fn,
+			      void *arg, const struct store_audit *a);
+
+/*
+ * One statement and a's audit entry in one transaction. When
+ * must_change is set and the statement changed no row, nothing is kept
+ * and the answer is STORE_NOT_FOUND.
+ */
+enum store_result db_run_audited(struct store *st, const char *op,
+				 const char *sql, const struct db_param *params,
+				 size_t n, int must_change,
+				 const struct store_audit *a);
+
 /* Takes a connection, runs one statement, gives the connection back. */
 enum store_result db_run(struct store *st, const char *op, const char *sql,
 			 const struct db_param *params, size_t n,

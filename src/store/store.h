@@ -58,35 +58,9 @@ enum store_result store_setting_get(struct store *st, const char *name,
 enum store_result store_setting_insert(struct store *st, const char *name,
 				       const uint8_t *value, size_t len);
 
-struct store_tenant {
-	char *id;   /* short random id */
-	char *name; /* unique */
-	int64_t created_at;
-};
-
-/* STORE_CONFLICT when the id or the name is taken. */
-enum store_result store_tenant_insert(struct store *st,
-				      const struct store_tenant *t);
-enum store_result store_tenant_count(struct store *st, int64_t *count);
-
-struct store_user {
-	char *id;
-	char *tenant_id;
-	char *username;	     /* unique within the server */
-	char *password_hash; /* PHC-style Argon2id string */
-	char *role;	     /* "admin", "operator" or "auditor" */
-	int64_t created_at;
-};
-
-/* STORE_CONFLICT when the id or the username is taken. */
-enum store_result store_user_insert(struct store *st,
-				    const struct store_user *u);
-/* Looks a user up within one tenant. */
-enum store_result store_user_get_by_name(struct store *st,
-					 const char *tenant_id,
-					 const char *username,
-					 struct store_user *out);
-void store_user_free(struct store_user *u);
+#include "store/store_accounts.h"
+#include "store/store_audit.h"
+#include "store/store_pki.h"
 
 /*
  * The server's own TLS material: slot "root" holds the bootstrap CA,

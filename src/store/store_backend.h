@@ -22,6 +22,9 @@
 struct store_ops {
 	const char *name;      /* what store_backend() answers */
 	const char *begin_sql; /* opens a write transaction */
+	/* Run inside a transaction before appending to the audit log, so
+	 * that appends are serialised; NULL when begin_sql already is. */
+	const char *audit_lock_sql;
 	/* Sets st->impl from target (a file path or a libpq URL). */
 	enum store_result (*open)(struct store *st, const char *target,
 				  int pool_size);
@@ -79,6 +82,23 @@ void store_pool_give(struct store_pool *pool, void *conn);
 
 /* A copy of len bytes in a new buffer of len + 1 (never NULL for len 0). */
 uint8_t *store_bytes_dup(const void *data, size_t len);
+
+/*
+ * Appends a to the audit log inside the caller's transaction on c (the
+ * caller began it with db_begin). a may be NULL: nothing is appended.
+ */
+enum store_result store_audit_append_tx(struct db_conn *c,
+					const struct store_audit *a);
+
+/*
+ * Reads a struct store_user from columns col.. of a row: id, tenant_id,
+ * username, password_hash, role, disabled, created_at.
+ */
+enum store_result store_user_read(const struct db_rows *rows, size_t row,
+				  size_t col, struct store_user *u);
+/* Inserts a user, and its membership when u->tenant_id is set, on c. */
+enum store_result store_user_insert_tx(struct db_conn *c,
+				       const struct store_user *u);
 
 /* Counts rc when it is a failure, and passes it on. */
 enum store_result store_counted(struct store *st, enum store_result rc);

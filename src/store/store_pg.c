@@ -22,6 +22,8 @@
 #define CONNECT_TIMEOUT "3"
 /* The advisory lock migrations take: the letters "pkiaas". */
 #define MIGRATION_LOCK_KEY "123606631801203"
+/* The advisory lock that serialises appends to the audit log. */
+#define AUDIT_LOCK_KEY "123606631801204"
 /* Most parameters of one statement. */
 #define PARAMS_MAX DB_PARAMS_MAX
 /* Longest database message written to the log. */
@@ -688,6 +690,7 @@ static void pg_close(struct store *st)
 const struct store_ops store_pg_ops = {
     .name = "postgres",
     .begin_sql = "BEGIN",
+    .audit_lock_sql = "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")",
     .open = pg_open,
     .close = pg_close,
     .migrate = pg_migrate,

@@ -220,18 +220,24 @@ static void test_settings(void **state)
 static void test_tenants(void **state)
 {
 	struct store *st = migrated(state);
-	struct store_tenant a = {"ida", "alpha", 1000};
-	struct store_tenant same_name = {"idb", "alpha", 1001};
-	struct store_tenant same_id = {"ida", "beta", 1002};
-	struct store_tenant b = {"idb", "beta", 1003};
+	struct store_tenant a = {
+	    .id = "ida", .name = "alpha", .created_at = 1000};
+	struct store_tenant same_name = {
+	    .id = "idb", .name = "alpha", .created_at = 1001};
+	struct store_tenant same_id = {
+	    .id = "ida", .name = "beta", .created_at = 1002};
+	struct store_tenant b = {
+	    .id = "idb", .name = "beta", .created_at = 1003};
 	int64_t count = -1;
 
 	assert_int_equal(store_tenant_count(st, &count), STORE_OK);
 	assert_int_equal(count, 0);
-	assert_int_equal(store_tenant_insert(st, &a), STORE_OK);
-	assert_int_equal(store_tenant_insert(st, &same_name), STORE_CONFLICT);
-	assert_int_equal(store_tenant_insert(st, &same_id), STORE_CONFLICT);
-	assert_int_equal(store_tenant_insert(st, &b), STORE_OK);
+	assert_int_equal(store_tenant_insert(st, &a, NULL), STORE_OK);
+	assert_int_equal(store_tenant_insert(st, &same_name, NULL),
+			 STORE_CONFLICT);
+	assert_int_equal(store_tenant_insert(st, &same_id, NULL),
+			 STORE_CONFLICT);
+	assert_int_equal(store_tenant_insert(st, &b, NULL), STORE_OK);
 	assert_int_equal(store_tenant_count(st, &count), STORE_OK);
 	assert_int_equal(count, 2);
 	assert_int_equal(store_error_count(st), 0);
@@ -240,18 +246,43 @@ static void test_tenants(void **state)
 static void test_users(void **state)
 {
 	struct store *st = migrated(state);
-	struct store_tenant a = {"ta", "alpha", 1}, b = {"tb", "beta", 2};
-	struct store_user u = {
-	    "u1", "ta", "alice", "$argon2id$v=19$x", "admin", 1700000000123};
-	struct store_user dup_name = {"u2", "tb", "alice", "h", "auditor", 3};
-	struct store_user dup_id = {"u1", "ta", "bob", "h", "auditor", 3};
-	struct store_user bad_role = {"u3", "ta", "carol", "h", "root", 3};
-	struct store_user no_tenant = {"u4", "tz", "dave", "h", "operator", 3};
+	struct store_tenant a = {.id = "ta", .name = "alpha", .created_at = 1},
+			    b = {.id = "tb", .name = "beta", .created_at = 2};
+	struct store_user u = {.id = "u1",
+			       .tenant_id = "ta",
+			       .username = "alice",
+			       .password_hash = "$argon2id$v=19$x",
+			       .role = "admin",
+			       .created_at = 1700000000123};
+	struct store_user dup_name = {.id = "u2",
+				      .tenant_id = "tb",
+				      .username = "alice",
+				      .password_hash = "h",
+				      .role = "auditor",
+				      .created_at = 3};
+	struct store_user dup_id = {.id = "u1",
+				    .tenant_id = "ta",
+				    .username = "bob",
+				    .password_hash = "h",
+				    .role = "auditor",
+				    .created_at = 3};
+	struct store_user bad_role = {.id = "u3",
+				      .tenant_id = "ta",
+				      .username = "carol",
+				      .password_hash = "h",
+				      .role = "root",
+				      .created_at = 3};
+	struct store_user no_tenant = {.id = "u4",
+				       .tenant_id = "tz",
+				       .username = "dave",
+				       .password_hash = "h",
+				       .role = "operator",
+				       .created_at = 3};
 	struct store_user got;
 
-	assert_int_equal(store_tenant_insert(st, &a), STORE_OK);
-	assert_int_equal(store_tenant_insert(st, &b), STORE_OK);
-	assert_int_equal(store_user_insert(st, &u), STORE_OK);
+	assert_int_equal(store_tenant_insert(st, &a, NULL), STORE_OK);
+	assert_int_equal(store_tenant_insert(st, &b, NULL), STORE_OK);
+	assert_int_equal(store_user_insert(st, &u, NULL), STORE_OK);
 
 	assert_int_equal(store_user_get_by_name(st, "ta", "alice", &got),
 			 STORE_OK);
@@ -271,13 +302,14 @@ static void test_users(void **state)
 	assert_int_equal(store_user_get_by_name(st, "ta", "Alice", &got),
 			 STORE_NOT_FOUND);
 
-	assert_int_equal(store_user_insert(st, &dup_name), STORE_CONFLICT);
-	assert_int_equal(store_user_insert(st, &dup_id), STORE_CONFLICT);
+	assert_int_equal(store_user_insert(st, &dup_name, NULL),
+			 STORE_CONFLICT);
+	assert_int_equal(store_user_insert(st, &dup_id, NULL), STORE_CONFLICT);
 	assert_int_equal(store_error_count(st), 0);
 
 	/* Broken rows are refused, and counted as failed calls. */
-	assert_int_not_equal(store_user_insert(st, &bad_role), STORE_OK);
-	assert_int_not_equal(store_user_insert(st, &no_tenant), STORE_OK);
+	assert_int_not_equal(store_user_insert(st, &bad_role, NULL), STORE_OK);
+	assert_int_not_equal(store_user_insert(st, &no_tenant, NULL), STORE_OK);
 	assert_int_equal(store_user_get_by_name(st, "ta", "carol", &got),
 			 STORE_NOT_FOUND);
 	assert_int_equal(store_error_count(st), 2);
@@ -337,8 +369,13 @@ static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	char id[32], name[32], user[32];
-	struct store_tenant t = {id, name, 1};
-	struct store_user u = {user, id, user, "h", "operator", 1};
+	struct store_tenant t = {.id = id, .name = name, .created_at = 1};
+	struct store_user u = {.id = user,
+			       .tenant_id = id,
+			       .username = user,
+			       .password_hash = "h",
+			       .role = "operator",
+			       .created_at = 1};
 	struct store_user got;
 	uint8_t *value;
 	size_t len;
@@ -348,10 +385,10 @@ static void *worker_run(void *arg)
 		snprintf(id, sizeof(id), "t-%d-%d", w->index, i);
 		snprintf(name, sizeof(name), "n-%d-%d", w->index, i);
 		snprintf(user, sizeof(user), "u-%d-%d", w->index, i);
-		bad += store_tenant_insert(w->st, &t) != STORE_OK;
+		bad += store_tenant_insert(w->st, &t, NULL) != STORE_OK;
 		bad += store_setting_insert(w->st, name, (uint8_t *)id,
 					    strlen(id)) != STORE_OK;
-		bad += store_user_insert(w->st, &u) != STORE_OK;
+		bad += store_user_insert(w->st, &u, NULL) != STORE_OK;
 		if (store_setting_get(w->st, name, &value, &len) == STORE_OK) {
 			bad += len != strlen(id) || memcmp(value, id, len) != 0;
 			free(value);

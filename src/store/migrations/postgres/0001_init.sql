@@ -1,4 +1,4 @@
--- The first schema: server settings, tenants, their users and the
+-- The first schema: server settings, tenants, users and their memberships and the
 -- server's own TLS material. schema_version is made by store_pg.c.
 
 CREATE TABLE settings (
@@ -14,14 +14,22 @@ CREATE TABLE tenants (
 
 CREATE TABLE users (
 	id text PRIMARY KEY,
-	tenant_id text NOT NULL REFERENCES tenants (id),
 	username text NOT NULL UNIQUE,
 	password_hash text NOT NULL,
-	role text NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+	disabled bigint NOT NULL DEFAULT 0,
 	created_at bigint NOT NULL
 );
 
-CREATE INDEX users_tenant ON users (tenant_id);
+-- A user's role in a tenant; a user may belong to several tenants.
+CREATE TABLE memberships (
+	tenant_id text NOT NULL REFERENCES tenants (id),
+	user_id text NOT NULL REFERENCES users (id),
+	role text NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+	created_at bigint NOT NULL,
+	PRIMARY KEY (tenant_id, user_id)
+);
+
+CREATE INDEX memberships_user ON memberships (user_id);
 
 CREATE TABLE server_tls (
 	slot text PRIMARY KEY,

@@ -1,4 +1,4 @@
--- The first schema: server settings, tenants, their users and the
+-- The first schema: server settings, tenants, users and their memberships and the
 -- server's own TLS material. schema_version is made by store_sqlite.c.
 
 CREATE TABLE settings (
@@ -14,14 +14,22 @@ CREATE TABLE tenants (
 
 CREATE TABLE users (
 	id TEXT PRIMARY KEY,
-	tenant_id TEXT NOT NULL REFERENCES tenants (id),
 	username TEXT NOT NULL UNIQUE,
 	password_hash TEXT NOT NULL,
-	role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+	disabled INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 ) STRICT;
 
-CREATE INDEX users_tenant ON users (tenant_id);
+-- A user's role in a tenant; a user may belong to several tenants.
+CREATE TABLE memberships (
+	tenant_id TEXT NOT NULL REFERENCES tenants (id),
+	user_id TEXT NOT NULL REFERENCES users (id),
+	role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (tenant_id, user_id)
+) STRICT;
+
+CREATE INDEX memberships_user ON memberships (user_id);
 
 CREATE TABLE server_tls (
 	slot TEXT PRIMARY KEY,

@@ -1,0 +1,162 @@
+"""Tenant isolation and local administration: two tenants with objects of
+every kind; every id of one tenant answers 404 to the other for reads,
+writes and deletes, and nothing of the other tenant changes."""
+
+import json
+import os
+import re
+import subprocess
+
+import harness
+from harness import Server
+
+PKIAASD = os.path.join(harness.BIN, "pkiaasd")
+
+
+def local(s, *args, stdin=None):
+    """Runs pkiaasd ARGS on s's data folder and database."""
+    cmd = [PKIAASD, *args, "--data", s.data]
+    if s.database:
+        cmd += ["--database", s.database]
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                          timeout=60)
+
+
+def call(s, method, path, token, body=None):
+    headers = {"Authorization": "Bearer " + token}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    status, _, raw = s.request(method, path, body=data, headers=headers)
+    return status, (json.loads(raw) if raw else None)
+
+
+def login_token(s, username, password, tenant=None):
+    """Logs in and makes an API token; returns its secret."""
+    body = {"username": username, "password": password}
+    if tenant:
+        body["tenant"] = tenant
+    status, headers, raw = s.request(
+        "POST", "/api/v1/auth/login", body=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"})
+    assert status == 200, raw
+    doc = json.loads(raw)
+    cookie = headers["set-cookie"].split(";")[0]
+    status, _, raw = s.request(
+        "POST", "/api/v1/tokens",
+        body=json.dumps({"name": "isolation"}).encode(),
+        headers={"Content-Type": "application/json", "Cookie": cookie,
+                 "X-CSRF-Token": doc["csrf_token"]})
+    assert status == 201, raw
+    return json.loads(raw)["token"]
+
+
+def objects_of(s, token, tag):
+    """Makes a user, a token and an invitation; returns their ids and one
+    audit entry's id."""
+    status, user = call(s, "POST", "/api/v1/users", token,
+                        {"username": "member-" + tag,
+                         "password": "a long password " + tag,
+                         "role": "operator"})
+    assert status == 201, user
+    status, tok = call(s, "POST", "/api/v1/tokens", token,
+                       {"name": "tok-" + tag, "role": "auditor"})
+    assert status == 201, tok
+    status, inv = call(s, "POST", "/api/v1/invitations", token,
+                       {"role": "auditor"})
+    assert status == 201, inv
+    status, audit = call(s, "GET", "/api/v1/audit?limit=1", token)
+    assert status == 200 and audit["items"], audit
+    return {"user": user["id"], "token": tok["id"],
+            "invitation": inv["id"], "audit": audit["items"][0]["id"]}
+
+
+def attempts(ids):
+    """Every read, write and delete of another tenant's objects."""
+    u, t, i, a = ids["user"], ids["token"], ids["invitation"], ids["audit"]
+    return [("GET", f"/api/v1/users/{u}", None),
+            ("PATCH", f"/api/v1/users/{u}", {"role": "admin"}),
+            ("PATCH", f"/api/v1/users/{u}", {"disabled": True}),
+            ("DELETE", f"/api/v1/users/{u}", None),
+            ("GET", f"/api/v1/tokens/{t}", None),
+            ("DELETE", f"/api/v1/tokens/{t}", None),
+            ("DELETE", f"/api/v1/invitations/{i}", None),
+            ("GET", f"/api/v1/audit/{a}", None)]
+
+
+def test_local_admin_and_isolation():
+    s = Server().start()
+    try:
+        admin_password = re.search(r"Login: +admin / (\S+)",
+                                   s.output()).group(1)
+        r = local(s, "tenant", "add", "beta")
+        assert r.returncode == 0 and "tenant beta" in r.stdout, r
+        r = local(s, "tenant", "add", "beta")
+        assert r.returncode == 1 and "exists" in r.stderr, r
+        r = local(s, "tenant", "add", "bad name!")
+        assert r.returncode == 1 and "tenant name" in r.stderr, r
+        r = local(s, "user", "add", "bob", "--role", "admin", "--tenant",
+                  "beta", "--password-stdin", stdin="bob's password 1\n")
+        assert r.returncode == 0, r
+        r = local(s, "user", "add", "carol", "--role", "auditor",
+                  "--tenant", "beta")
+        generated = re.search(r"password: (\S+)", r.stdout)
+        assert r.returncode == 0 and generated, r
+        r = local(s, "user", "add", "dave", "--role", "king")
+        assert r.returncode == 1 and "role" in r.stderr, r
+        r = local(s, "tenant", "list")
+        assert "default" in r.stdout and "beta" in r.stdout, r
+        r = local(s, "user", "list", "--tenant", "beta")
+        assert "bob" in r.stdout and "carol" in r.stdout, r
+        assert not any(line.startswith("admin ")
+                       for line in r.stdout.splitlines()), r
+
+        alpha = login_token(s, "admin", admin_password)
+        beta = login_token(s, "bob", "bob's password 1")
+        carol = login_token(s, "carol", generated.group(1))
+        assert call(s, "GET", "/api/v1/me", carol)[1]["role"] == "auditor"
+
+        mine = objects_of(s, alpha, "a")
+        theirs = objects_of(s, beta, "b")
+        for ids, other in ((mine, beta), (theirs, alpha)):
+            for method, path, body in attempts(ids):
+                status, doc = call(s, method, path, other, body)
+                assert status == 404, (method, path, status, doc)
+        # Nothing of either tenant changed, and lists stay apart.
+        for ids, own in ((mine, alpha), (theirs, beta)):
+            status, user = call(s, "GET", f"/api/v1/users/{ids['user']}",
+                                own)
+            assert status == 200 and user["role"] == "operator", user
+            assert user["disabled"] is False, user
+            status, tok = call(s, "GET", f"/api/v1/tokens/{ids['token']}",
+                               own)
+            assert status == 200 and tok["revoked_at"] is None, tok
+        for ids, other in ((mine, beta), (theirs, alpha)):
+            for kind in ("users", "tokens", "invitations", "audit"):
+                status, page = call(s, "GET", f"/api/v1/{kind}?limit=200",
+                                    other)
+                assert status == 200, page
+                listed = {item["id"] for item in page["items"]}
+                assert not listed & set(ids.values()), (kind, listed)
+
+        # Local administration reaches a running server's users.
+        r = local(s, "user", "disable", "carol", "--tenant", "beta")
+        assert r.returncode == 0, r
+        assert call(s, "GET", "/api/v1/me", carol)[0] == 401
+        r = local(s, "user", "passwd", "bob", "--tenant", "beta",
+                  "--password-stdin", stdin="bob's new password\n")
+        assert r.returncode == 0, r
+        status, _, _ = s.request(
+            "POST", "/api/v1/auth/login",
+            body=json.dumps({"username": "bob",
+                             "password": "bob's password 1"}).encode(),
+            headers={"Content-Type": "application/json"})
+        assert status == 401
+        assert call(s, "GET", "/api/v1/me", beta)[0] == 200
+    finally:
+        s.stop()
+
+
+if __name__ == "__main__":
+    harness.run(test_local_admin_and_isolation)
