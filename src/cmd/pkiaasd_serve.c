@@ -29,6 +29,7 @@ struct server {
 	size_t n_names;
 	struct server_tls tls;
 	struct http_port *https, *http;
+	char base_url[512];
 };
 
 /* tls_names split at commas, or localhost, loopback and the host name. */
@@ -80,6 +81,26 @@ static struct http_port *port_start(struct server *s, struct router *router,
 	if (router_register(router) != 0)
 		return NULL;
 	return http_port_start(router, &s->app, &opt);
+}
+
+/*
+ * The base URL written into certificates (AIA, CRL distribution point):
+ * public_url, or the plain HTTP port on localhost.
+ */
+static void base_url_set(struct server *s)
+{
+	const char *colon = strrchr(s->cfg.listen_http, ':');
+	size_t n;
+
+	if (*s->cfg.public_url != '\0')
+		snprintf(s->base_url, sizeof(s->base_url), "%s",
+			 s->cfg.public_url);
+	else
+		snprintf(s->base_url, sizeof(s->base_url), "http://localhost%s",
+			 colon != NULL ? colon : "");
+	n = strlen(s->base_url);
+	while (n > 0 && s->base_url[n - 1] == '/')
+		s->base_url[--n] = '\0';
 }
 
 /* The URL people type: the listen address, or localhost for any. */
@@ -164,6 +185,9 @@ static int serve_start(struct server *s, char *password, size_t size,
 		return EXIT_SETUP;
 	s->app.store = s->st;
 	s->app.started_at = clock_now();
+	base_url_set(s);
+	s->app.kek = s->kek;
+	s->app.base_url = s->base_url;
 	s->app.policy.session_idle = s->cfg.session_idle;
 	s->app.policy.session_max = s->cfg.session_max;
 	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);

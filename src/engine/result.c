@@ -13,7 +13,11 @@ enum engine_result engine_fail(struct engine_error *err,
 	if (err == NULL)
 		return code;
 	err->code = code;
-	err->field = field;
+	err->field = NULL;
+	if (field != NULL) {
+		snprintf(err->field_buf, sizeof(err->field_buf), "%s", field);
+		err->field = err->field_buf;
+	}
 	va_start(ap, fmt);
 	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 	va_end(ap);

@@ -25,6 +25,7 @@ enum engine_result {
 struct engine_error {
 	enum engine_result code;
 	const char *field;   /* the input member at fault, or NULL */
+	char field_buf[96];  /* holds what field points to */
 	int64_t retry_after; /* seconds, for ENGINE_RATE_LIMITED */
 	char detail[256];
 };

@@ -12,6 +12,7 @@
 
 #include "engine/accounts.h"
 #include "lib/rand.h"
+#include "signer/kek.h"
 #include "store/store.h"
 
 struct MHD_Connection;
@@ -22,6 +23,8 @@ struct app {
 	struct store *store;
 	int64_t started_at; /* clock_now() at start */
 	struct accounts_policy policy;
+	const struct kek *kek; /* seals and opens CA keys */
+	const char *base_url;  /* http://HOST:PORT relying parties reach */
 };
 
 #define HTTP_PARAMS_MAX	 4

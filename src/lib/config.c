@@ -43,6 +43,10 @@ static const struct option options[] = {
     STR(tls_names, "",
 	"names of the HTTPS certificate, comma-separated "
 	"(empty: localhost, 127.0.0.1, ::1, the host name)"),
+    STR(public_url, "",
+	"http://HOST:PORT at which relying parties reach the plain HTTP "
+	"port, written into certificates (empty: http://localhost:PORT of "
+	"listen_http)"),
     NUM(threads, "0", 0, 256, "HTTP worker threads a port; 0: one a core"),
     NUM(db_pool, "0", 0, 512, "database connections; 0: two a thread"),
     NUM(max_body, "1048576", 1024, 64L * 1024 * 1024,

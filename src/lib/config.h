@@ -18,6 +18,7 @@ struct config {
 	char *log_level;      /* debug, info, warn, error */
 	char *log_file;	      /* "" for stderr */
 	char *tls_names;      /* comma-separated names of the HTTPS cert */
+	char *public_url;     /* http:// base URL of the public port */
 	long threads;	      /* HTTP worker threads per port; 0: one a core */
 	long db_pool;	      /* database connections; 0: two a thread */
 	long max_body;	      /* bytes a request body may have */

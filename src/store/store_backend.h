@@ -100,6 +100,15 @@ enum store_result store_user_read(const struct db_rows *rows, size_t row,
 enum store_result store_user_insert_tx(struct db_conn *c,
 				       const struct store_user *u);
 
+/*
+ * Inserts c on conn, inside the caller's transaction. The CA, and the
+ * template when set, must be the tenant's and the template the CA's:
+ * else STORE_NOT_FOUND. A serial taken for the CA is STORE_CONFLICT.
+ */
+enum store_result
+store_certificate_insert_tx(struct db_conn *conn,
+			    const struct store_certificate *c);
+
 /* Counts rc when it is a failure, and passes it on. */
 enum store_result store_counted(struct store *st, enum store_result rc);
 

@@ -1,0 +1,367 @@
+/*
+ * The issuance engine end to end on SQLite: CAs of every key type,
+ * intermediates signed by them, leaves from CSRs through templates, the
+ * chain verified by OpenSSL, and the policy refusals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/accounts.h"
+#include "engine/ca.h"
+#include "engine/certificate.h"
+#include "engine/csr.h"
+#include "engine/keytype.h"
+#include "engine/request.h"
+#include "engine/templates.h"
+#include "testutil.h"
+
+#define BASE_URL "http://pki.example.test:8080"
+
+struct fixture {
+	struct store *st;
+	struct kek *kek;
+	struct ca_context ctx;
+	struct principal who;
+	int64_t now;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct store_tenant t = {
+	    .id = "tenant0000000001", .name = "acme", .created_at = 1};
+
+	if (store_open("", testutil_tmpdir(), 4, &f.st) != STORE_OK ||
+	    store_migrate(f.st, NULL, NULL) != STORE_OK ||
+	    kek_load(testutil_tmpdir(),
+		     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", &f.kek,
+		     NULL) != 0 ||
+	    store_tenant_insert(f.st, &t, NULL) != STORE_OK)
+		return -1;
+	accounts_local_principal(&f.who, t.id);
+	f.ctx = (struct ca_context){f.st, f.kek, BASE_URL};
+	f.now = (int64_t)time(NULL);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	kek_free(f->kek);
+	store_close(f->st);
+	return 0;
+}
+
+static X509 *der_cert(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+
+	return d2i_X509(NULL, &p, (long)len);
+}
+
+/* Verifies leaf up to root through the untrusted ones, at now. */
+static int chain_verifies(X509 *root, X509 *mid, X509 *leaf)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	int ok;
+
+	X509_STORE_add_cert(store, root);
+	if (mid != NULL)
+		sk_X509_push(untrusted, mid);
+	X509_STORE_CTX_init(ctx, store, leaf, untrusted);
+	ok = X509_verify_cert(ctx);
+	if (ok != 1)
+		fprintf(stderr, "verify: %s\n",
+			X509_verify_cert_error_string(
+			    X509_STORE_CTX_get_error(ctx)));
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	X509_STORE_free(store);
+	return ok;
+}
+
+static void ca_make(struct fixture *f, const char *name, const char *kind,
+		    const char *key_type, const char *parent,
+		    struct store_ca *out)
+{
+	struct ca_create in = {.name = name,
+			       .kind = kind,
+			       .key_type = key_type,
+			       .subject = {.cn = name, .o = "Example"},
+			       .path_length = -1,
+			       .parent_id = parent};
+	struct engine_error err = {0};
+	enum engine_result res =
+	    ca_create(&f->ctx, &f->who, &in, f->now, out, &err);
+
+	if (res != ENGINE_OK)
+		fprintf(stderr, "ca_create %s: %s\n", name, err.detail);
+	assert_int_equal(res, ENGINE_OK);
+}
+
+/* A DER CSR for a new P-256 key with the SANs and extensions given. */
+static uint8_t *csr_make(const char *cn, const char *sans, int ca, size_t *len)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	unsigned char *der = NULL;
+	int n;
+
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	X509_REQ_set_pubkey(req, key);
+	if (sans != NULL)
+		sk_X509_EXTENSION_push(
+		    exts, X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+					      sans));
+	if (ca)
+		sk_X509_EXTENSION_push(
+		    exts, X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
+					      "critical,CA:TRUE"));
+	X509_REQ_add_extensions(req, exts);
+	X509_REQ_sign(req, key, EVP_sha256());
+	n = i2d_X509_REQ(req, &der);
+	*len = (size_t)n;
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	return der;
+}
+
+/* The id of the CA's first template ("Web Server"). */
+static char *web_template(struct fixture *f, const char *ca_id)
+{
+	struct store_template_list list;
+	struct engine_error err = {0};
+	char *id;
+
+	assert_int_equal(
+	    templates_list(&f->ctx, &f->who, ca_id, NULL, 10, &list, &err),
+	    ENGINE_OK);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.items[0].name, "Web Server");
+	id = strdup(list.items[0].id);
+	store_template_list_free(&list);
+	return id;
+}
+
+/* Submits a CSR and approves it; returns the certificate. */
+static X509 *leaf_issue(struct fixture *f, const char *template_id,
+			struct store_certificate *cert)
+{
+	struct engine_error err = {0};
+	struct store_request r;
+	size_t len;
+	uint8_t *csr = csr_make("www.example.test",
+				"DNS:www.example.test,IP:192.0.2.1", 0, &len);
+	enum engine_result res = request_submit(&f->ctx, &f->who, template_id,
+						csr, len, f->now, &r, &err);
+
+	OPENSSL_free(csr);
+	if (res != ENGINE_OK)
+		fprintf(stderr, "submit: %s\n", err.detail);
+	assert_int_equal(res, ENGINE_OK);
+	assert_string_equal(r.status, "pending");
+	res = request_approve(&f->ctx, &f->who, r.id, NULL, f->now, cert, &err);
+	if (res != ENGINE_OK)
+		fprintf(stderr, "approve: %s\n", err.detail);
+	assert_int_equal(res, ENGINE_OK);
+	store_request_free(&r);
+	return der_cert(cert->der, cert->der_len);
+}
+
+static int is_slow(const struct key_type *kt)
+{
+	size_t n = strlen(kt->name);
+
+	return kt->family == KEY_SLH_DSA && kt->name[n - 1] == 's' &&
+	       strcmp(kt->name, "slh-dsa-sha2-128s") != 0;
+}
+
+static void test_every_key_type_builds_a_chain(void **state)
+{
+	struct fixture *f = *state;
+	size_t n;
+	const struct key_type *types = key_type_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct key_type *kt = &types[i];
+		char root_name[64], mid_name[64], *tpl;
+		struct store_ca root, mid;
+		struct store_certificate leaf_rec;
+		X509 *r, *m, *leaf;
+
+		snprintf(root_name, sizeof(root_name), "root %s", kt->name);
+		ca_make(f, root_name, "root", kt->name, NULL, &root);
+		assert_string_equal(root.status, "active");
+		assert_string_equal(root.key_type, kt->name);
+		r = der_cert(root.cert_der, root.cert_len);
+		assert_non_null(r);
+		assert_int_equal(X509_check_ca(r), 1);
+		if (is_slow(kt)) {
+			/* Slow to sign: the root alone is checked here. */
+			assert_int_equal(chain_verifies(r, NULL, r), 1);
+			X509_free(r);
+			store_ca_free(&root);
+			continue;
+		}
+		snprintf(mid_name, sizeof(mid_name), "issuing %s", kt->name);
+		ca_make(f, mid_name, "intermediate", "ecdsa-p256", root.id,
+			&mid);
+		m = der_cert(mid.cert_der, mid.cert_len);
+		tpl = web_template(f, mid.id);
+		leaf = leaf_issue(f, tpl, &leaf_rec);
+		assert_int_equal(chain_verifies(r, m, leaf), 1);
+		assert_int_equal(
+		    X509_check_host(leaf, "www.example.test", 0, 0, NULL), 1);
+		assert_non_null(strstr(leaf_rec.sans, "www.example.test"));
+		store_certificate_free(&leaf_rec);
+		free(tpl);
+		X509_free(leaf);
+		X509_free(m);
+		X509_free(r);
+		store_ca_free(&mid);
+		store_ca_free(&root);
+	}
+}
+
+static void test_leaf_carries_the_template_extensions(void **state)
+{
+	struct fixture *f = *state;
+	struct store_ca root;
+	struct store_certificate rec;
+	char *tpl, *text;
+	X509 *leaf;
+	BIO *bio = BIO_new(BIO_s_mem());
+	long len;
+
+	ca_make(f, "ext root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	leaf = leaf_issue(f, tpl, &rec);
+	X509_print(bio, leaf);
+	len = BIO_get_mem_data(bio, &text);
+	text[len - 1] = '\0';
+	assert_non_null(strstr(text, "TLS Web Server Authentication"));
+	assert_non_null(strstr(text, BASE_URL "/ca/"));
+	assert_non_null(strstr(text, BASE_URL "/ocsp/"));
+	assert_non_null(strstr(text, BASE_URL "/crl/"));
+	assert_non_null(strstr(text, "CA:FALSE"));
+	assert_int_equal(X509_get_key_usage(leaf) &
+			     (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT),
+			 KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT);
+	assert_int_equal(ASN1_STRING_length(X509_get0_serialNumber(leaf)), 16);
+	BIO_free(bio);
+	X509_free(leaf);
+	store_certificate_free(&rec);
+	free(tpl);
+	store_ca_free(&root);
+}
+
+static void test_policy_refusals_name_their_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_error err = {0};
+	struct store_ca root;
+	struct store_request r;
+	size_t len;
+	uint8_t *csr;
+	char *tpl;
+
+	ca_make(f, "policy root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	csr = csr_make("x", "DNS:x.example.test", 1, &len);
+	assert_int_equal(
+	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
+	    ENGINE_INVALID);
+	assert_non_null(strstr(err.detail, "CA:TRUE"));
+	OPENSSL_free(csr);
+	csr = csr_make("x", NULL, 0, &len);
+	assert_int_equal(
+	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
+	    ENGINE_INVALID);
+	assert_non_null(strstr(err.detail, "require_san"));
+	OPENSSL_free(csr);
+	csr = csr_make("x", "DNS:bad..name", 0, &len);
+	assert_int_equal(
+	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
+	    ENGINE_INVALID);
+	assert_string_equal(err.field, "sans");
+	csr[len / 2] ^= 0xff;
+	assert_int_equal(
+	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
+	    ENGINE_INVALID);
+	assert_string_equal(err.field, "csr");
+	OPENSSL_free(csr);
+	free(tpl);
+	store_ca_free(&root);
+}
+
+static void test_revoke_hold_release(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_error err = {0};
+	struct store_certificate rec, got;
+	struct store_ca root;
+	char *tpl;
+	X509 *leaf;
+
+	ca_make(f, "revoke root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	leaf = leaf_issue(f, tpl, &rec);
+	assert_int_equal(
+	    certificate_release(&f->ctx, &f->who, rec.id, f->now, &err),
+	    ENGINE_CONFLICT);
+	assert_int_equal(certificate_revoke(&f->ctx, &f->who, rec.id,
+					    "certificateHold", 0, f->now, &err),
+			 ENGINE_OK);
+	assert_int_equal(templates_delete(&f->ctx, &f->who, tpl, f->now, &err),
+			 ENGINE_CONFLICT);
+	assert_int_equal(
+	    certificate_release(&f->ctx, &f->who, rec.id, f->now, &err),
+	    ENGINE_OK);
+	assert_int_equal(certificate_revoke(&f->ctx, &f->who, rec.id, "bogus",
+					    0, f->now, &err),
+			 ENGINE_INVALID);
+	assert_int_equal(certificate_revoke(&f->ctx, &f->who, rec.id,
+					    "keyCompromise", 0, f->now, &err),
+			 ENGINE_OK);
+	assert_int_equal(certificate_get(&f->ctx, &f->who, rec.id, &got, &err),
+			 ENGINE_OK);
+	assert_string_equal(got.revocation_reason, "keyCompromise");
+	assert_int_equal(templates_delete(&f->ctx, &f->who, tpl, f->now, &err),
+			 ENGINE_OK);
+	store_certificate_free(&got);
+	store_certificate_free(&rec);
+	X509_free(leaf);
+	free(tpl);
+	store_ca_free(&root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_key_type_builds_a_chain),
+	    cmocka_unit_test(test_leaf_carries_the_template_extensions),
+	    cmocka_unit_test(test_policy_refusals_name_their_rule),
+	    cmocka_unit_test(test_revoke_hold_release),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
