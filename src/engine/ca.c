@@ -8,7 +8,9 @@
 
 #include "engine/accounts_common.h"
 #include "engine/ca_settings.h"
+#include "engine/csr.h"
 #include "engine/keytype.h"
+#include "engine/serial.h"
 #include "engine/templates.h"
 #include "lib/log.h"
 #include "lib/rand.h"
@@ -181,21 +183,6 @@ static int csr_make(EVP_PKEY *key, const X509_NAME *subject, const char *hash,
 	return 0;
 }
 
-/* RFC 2253 text of a name, into a new string. */
-static char *name_text(const X509_NAME *name)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL, *out = NULL;
-	long len;
-
-	if (bio != NULL &&
-	    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
-	    (len = BIO_get_mem_data(bio, &data)) >= 0)
-		out = strndup(data, (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
 struct new_ca {
 	char id[RAND_ID_LEN + 1];
 	EVP_PKEY *key;
@@ -228,7 +215,7 @@ static enum engine_result ca_insert_pending(const struct ca_context *ctx,
 	enum store_result rc;
 
 	ca_aad(n->id, aad);
-	row.subject = name_text(n->subject);
+	row.subject = csr_name_text(n->subject);
 	row.settings = ca_settings_encode(&n->settings);
 	a.detail = in->name;
 	if (row.subject == NULL || row.settings == NULL ||
@@ -259,21 +246,6 @@ static int64_t asn1_seconds(const ASN1_TIME *t)
 	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
 }
 
-/* Lowercase hex of cert's serial, into a new string. */
-static char *serial_text(X509 *cert)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL, *out = NULL;
-
-	for (char *p = hex; p != NULL && *p != '\0'; p++)
-		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
-	if (hex != NULL)
-		out = strdup(hex);
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return out;
-}
-
 /* Makes the pending CA id active with cert and the chain above it. */
 static enum engine_result ca_activate(const struct ca_context *ctx,
 				      const struct principal *who,
@@ -290,8 +262,8 @@ static enum engine_result ca_activate(const struct ca_context *ctx,
 	int len = i2d_X509(cert, &der);
 	enum store_result rc = STORE_ERROR;
 
-	row.subject = name_text(X509_get_subject_name(cert));
-	row.serial = serial_text(cert);
+	row.subject = csr_name_text(X509_get_subject_name(cert));
+	row.serial = serial_text(X509_get0_serialNumber(cert));
 	row.not_before = asn1_seconds(X509_get0_notBefore(cert));
 	row.not_after = asn1_seconds(X509_get0_notAfter(cert));
 	if (len > 0 && row.subject != NULL && row.serial != NULL) {

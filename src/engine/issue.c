@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "engine/build.h"
+#include "engine/csr.h"
 #include "engine/lint.h"
 #include "engine/policy.h"
+#include "engine/serial.h"
 #include "lib/log.h"
 #include "lib/rand.h"
 
@@ -50,52 +52,15 @@ static enum engine_result validity_pick(const struct issue_signer *signer,
 	return ENGINE_OK;
 }
 
-/* RFC 2253 text of a name, into a new string. */
-static char *name_text(const X509_NAME *name)
+/* "DNS:a, IP:b" of cert's SANs; "" when it has none. A new string. */
+static char *cert_sans_text(X509 *cert)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL, *out = NULL;
-	long len;
+	GENERAL_NAMES *sans =
+	    X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	char *text = sans != NULL ? csr_sans_text(sans) : strdup("");
 
-	if (bio != NULL &&
-	    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
-	    (len = BIO_get_mem_data(bio, &data)) >= 0)
-		out = strndup(data, (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
-/* "DNS:a, IP:b" of the certificate's SANs, into a new string. */
-static char *sans_text(X509 *cert)
-{
-	int at = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL, *out = NULL;
-	long len;
-
-	if (bio == NULL)
-		return NULL;
-	if (at < 0 || X509V3_EXT_print(bio, X509_get_ext(cert, at), 0, 0) == 1)
-		if ((len = BIO_get_mem_data(bio, &data)) >= 0)
-			out = strndup(data != NULL ? data : "", (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
-/* Lowercase hex of the certificate's serial, into a new string. */
-static char *serial_hex(X509 *cert)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL, *out = NULL;
-
-	if (hex != NULL) {
-		for (char *p = hex; *p != '\0'; p++)
-			*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
-		out = strdup(hex);
-	}
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return out;
+	GENERAL_NAMES_free(sans);
+	return text;
 }
 
 /* The record of cert, for the store. */
@@ -114,9 +79,9 @@ static int record_fill(X509 *cert, const struct issue_signer *signer,
 	c->template_id =
 	    rec->template_id != NULL ? strdup(rec->template_id) : NULL;
 	c->request_id = rec->request != NULL ? strdup(rec->request->id) : NULL;
-	c->serial = serial_hex(cert);
-	c->subject = name_text(X509_get_subject_name(cert));
-	c->sans = sans_text(cert);
+	c->serial = serial_text(X509_get0_serialNumber(cert));
+	c->subject = csr_name_text(X509_get_subject_name(cert));
+	c->sans = cert_sans_text(cert);
 	c->key_type = strdup(kt != NULL ? kt->name : "unknown");
 	c->not_before = asn1_time_seconds(X509_get0_notBefore(cert));
 	c->not_after = asn1_time_seconds(X509_get0_notAfter(cert));

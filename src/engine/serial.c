@@ -1,6 +1,8 @@
 #include "engine/serial.h"
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <string.h>
 
 #include "lib/log.h"
 #include "lib/rand.h"
@@ -22,4 +24,18 @@ ASN1_INTEGER *serial_random(void)
 		log_openssl_errors("serial.random", "BN_to_ASN1_INTEGER");
 	BN_free(bn);
 	return serial;
+}
+
+char *serial_text(const ASN1_INTEGER *serial)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL, *out = NULL;
+
+	for (char *p = hex; p != NULL && *p != '\0'; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+	if (hex != NULL)
+		out = strdup(hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return out;
 }

@@ -11,5 +11,7 @@
 
 /* A new random serial; NULL with the cause logged. */
 ASN1_INTEGER *serial_random(void);
+/* A serial as lowercase hex, the form the store keeps; a new string. */
+char *serial_text(const ASN1_INTEGER *serial);
 
 #endif

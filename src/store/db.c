@@ -198,3 +198,38 @@ enum store_result db_blob_copy(const struct db_rows *rows, size_t row,
 	*len = cell->len;
 	return STORE_OK;
 }
+
+struct db_param db_time(int64_t t)
+{
+	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
+}
+
+size_t db_limit(size_t limit)
+{
+	if (limit < 1)
+		return 1;
+	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
+}
+
+enum store_result db_rows_page(const struct db_rows *rows, size_t max,
+			       size_t size, db_row_reader read, void **items,
+			       size_t *n, int *has_more)
+{
+	size_t want = rows->n_rows > max ? max : rows->n_rows;
+	enum store_result rc = STORE_OK;
+
+	*n = 0;
+	*has_more = rows->n_rows > max;
+	*items = want > 0 ? calloc(want, size) : NULL;
+	if (want > 0 && *items == NULL) {
+		log_event(LOG_ERROR, "store.error",
+			  "op=list error=\"out of memory\"");
+		return STORE_ERROR;
+	}
+	for (size_t i = 0; i < want && rc == STORE_OK; i++) {
+		rc = read(rows, i, (char *)*items + i * size);
+		if (rc == STORE_OK)
+			(*n)++;
+	}
+	return rc;
+}

@@ -108,6 +108,24 @@ enum store_result db_text_copy(const struct db_rows *rows, size_t row,
 enum store_result db_blob_copy(const struct db_rows *rows, size_t row,
 			       size_t col, uint8_t **out, size_t *len);
 
+/* A time parameter: 0 (not set) is stored as NULL. */
+struct db_param db_time(int64_t t);
+/* A page size within 1..STORE_LIST_MAX. */
+size_t db_limit(size_t limit);
+
+/* Reads one row of rows into item (a record of the caller's type). */
+typedef enum store_result (*db_row_reader)(const struct db_rows *rows,
+					   size_t row, void *item);
+/*
+ * A page from rows selected with max + 1 as the limit: a new array of up
+ * to max items of size bytes, each filled by read; *has_more says whether
+ * the extra row came. On failure *items holds the *n read so far, for
+ * the caller's list free function.
+ */
+enum store_result db_rows_page(const struct db_rows *rows, size_t max,
+			       size_t size, db_row_reader read, void **items,
+			       size_t *n, int *has_more);
+
 #define DB_N(params) (sizeof(params) / sizeof(*(params)))
 
 #endif

@@ -15,30 +15,17 @@
 	"key_sealed, cert_der, csr_der, chain_pem, subject, serial, "          \
 	"not_before, not_after, settings, parent_id, created_at"
 
-/* A time of 0 (not set) is stored as NULL. */
-static struct db_param time_param(int64_t t)
-{
-	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
-}
-
 /* A NULL buffer is stored as NULL, not as an empty blob. */
 static struct db_param blob_param(const uint8_t *b, size_t len)
 {
 	return b != NULL ? DB_BLOB(b, len) : (struct db_param){.type = DB_NULL};
 }
 
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with CA_COLUMNS. */
 static enum store_result ca_read(const struct db_rows *rows, size_t row,
-				 struct store_ca *out)
+				 void *item)
 {
+	struct store_ca *out = item;
 	char **text[] = {&out->id,	    &out->tenant_id, &out->name,
 			 &out->description, &out->kind,	     &out->status,
 			 &out->key_type};
@@ -126,12 +113,10 @@ static enum store_result ca_insert_run(struct db_conn *c, void *arg)
 				       DB_TEXT(ca->parent_id),
 				       DB_INT(ca->created_at),
 				       blob_param(ca->csr_der, ca->csr_len)};
-	const struct db_param cert[] = {DB_TEXT(ca->id),
-					blob_param(ca->cert_der, ca->cert_len),
-					DB_TEXT(ca->chain_pem),
-					DB_TEXT(ca->serial),
-					time_param(ca->not_before),
-					time_param(ca->not_after)};
+	const struct db_param cert[] = {
+	    DB_TEXT(ca->id),	     blob_param(ca->cert_der, ca->cert_len),
+	    DB_TEXT(ca->chain_pem),  DB_TEXT(ca->serial),
+	    db_time(ca->not_before), db_time(ca->not_after)};
 	enum store_result rc = STORE_OK;
 
 	if (ca->parent_id != NULL)
@@ -184,7 +169,7 @@ enum store_result store_ca_list(struct store *st, const char *tenant_id,
 				const char *after, size_t limit,
 				struct store_ca_list *out)
 {
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	/* One row more than asked tells whether a next page exists. */
 	const struct db_param p[] = {DB_TEXT(tenant_id),
 				     DB_TEXT(after != NULL ? after : ""),
@@ -197,19 +182,10 @@ enum store_result store_ca_list(struct store *st, const char *tenant_id,
 		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=ca_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = ca_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc =
+		    db_rows_page(&rows, max, sizeof(*out->items), ca_read,
+				 (void **)&out->items, &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_ca_list_free(out);
@@ -238,8 +214,8 @@ static enum store_result ca_activate_run(struct db_conn *c, void *arg)
 				     DB_TEXT(ca->chain_pem),
 				     DB_TEXT(ca->subject),
 				     DB_TEXT(ca->serial),
-				     time_param(ca->not_before),
-				     time_param(ca->not_after)};
+				     db_time(ca->not_before),
+				     db_time(ca->not_after)};
 	struct db_rows rows;
 	enum store_result rc = db_exec(
 	    c, "ca_activate",

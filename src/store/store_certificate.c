@@ -20,25 +20,11 @@
 /* Longest SQL store_certificate_list builds; its fragments are fixed. */
 #define LIST_SQL_MAX 1024
 
-/* A time of 0 (not set) is stored as NULL. */
-static struct db_param time_param(int64_t t)
-{
-	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
-}
-
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with CERTIFICATE_COLUMNS. */
 static enum store_result certificate_read(const struct db_rows *rows,
-					  size_t row,
-					  struct store_certificate *out)
+					  size_t row, void *item)
 {
+	struct store_certificate *out = item;
 	char **text[] = {&out->id,	   &out->tenant_id,
 			 &out->ca_id,	   &out->template_id,
 			 &out->request_id, &out->serial,
@@ -96,9 +82,9 @@ enum store_result store_certificate_insert_tx(struct db_conn *conn,
 				     DB_INT(c->not_before),
 				     DB_INT(c->not_after),
 				     DB_BLOB(c->der, c->der_len),
-				     time_param(c->revoked_at),
+				     db_time(c->revoked_at),
 				     DB_TEXT(c->revocation_reason),
-				     time_param(c->invalidity_date),
+				     db_time(c->invalidity_date),
 				     DB_INT(c->created_at)};
 	struct db_rows rows;
 	enum store_result rc = db_exec(
@@ -323,7 +309,7 @@ store_certificate_list(struct store *st, const char *tenant_id,
 		       struct store_certificate_list *out)
 {
 	static const struct store_certificate_filter none = {0};
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	struct query q = {0};
 	struct db_rows rows = {0};
 	char *pattern;
@@ -335,19 +321,10 @@ store_certificate_list(struct store *st, const char *tenant_id,
 		rc = db_run(st, "certificate_list", q.sql, q.p, q.n, &rows);
 	free(pattern);
 	/* One row more than asked tells whether a next page exists. */
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=certificate_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = certificate_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc = db_rows_page(&rows, max, sizeof(*out->items),
+				  certificate_read, (void **)&out->items,
+				  &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_certificate_list_free(out);
@@ -408,7 +385,7 @@ store_certificate_revoke(struct store *st, const char *tenant_id,
 {
 	struct certificate_revoke r = {{DB_TEXT(tenant_id), DB_TEXT(id),
 					DB_INT(at), DB_TEXT(reason),
-					time_param(invalidity_date)},
+					db_time(invalidity_date)},
 				       reason == NULL};
 
 	return db_transact(st, "certificate_revoke", certificate_revoke_run, &r,

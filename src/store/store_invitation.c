@@ -14,24 +14,11 @@
 	"id, tenant_id, role, note, secret_hash, created_by, accepted_by, "    \
 	"created_at, expires_at, accepted_at, revoked_at"
 
-/* A time of 0 (not set) is stored as NULL. */
-static struct db_param time_param(int64_t t)
-{
-	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
-}
-
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with INVITATION_COLUMNS. */
 static enum store_result invitation_read(const struct db_rows *rows, size_t row,
-					 struct store_invitation *out)
+					 void *item)
 {
+	struct store_invitation *out = item;
 	char **text[] = {&out->id,	   &out->tenant_id,   &out->role,
 			 &out->note,	   &out->secret_hash, &out->created_by,
 			 &out->accepted_by};
@@ -71,17 +58,13 @@ enum store_result store_invitation_insert(struct store *st,
 					  const struct store_invitation *inv,
 					  const struct store_audit *a)
 {
-	const struct db_param p[] = {DB_TEXT(inv->id),
-				     DB_TEXT(inv->tenant_id),
-				     DB_TEXT(inv->role),
-				     DB_TEXT(inv->note),
-				     DB_TEXT(inv->secret_hash),
-				     DB_TEXT(inv->created_by),
-				     DB_INT(inv->created_at),
-				     DB_INT(inv->expires_at),
-				     time_param(inv->accepted_at),
-				     DB_TEXT(inv->accepted_by),
-				     time_param(inv->revoked_at)};
+	const struct db_param p[] = {
+	    DB_TEXT(inv->id),	       DB_TEXT(inv->tenant_id),
+	    DB_TEXT(inv->role),	       DB_TEXT(inv->note),
+	    DB_TEXT(inv->secret_hash), DB_TEXT(inv->created_by),
+	    DB_INT(inv->created_at),   DB_INT(inv->expires_at),
+	    db_time(inv->accepted_at), DB_TEXT(inv->accepted_by),
+	    db_time(inv->revoked_at)};
 
 	return db_run_audited(st, "invitation_insert",
 			      "INSERT INTO invitations (id, tenant_id, role, "
@@ -122,7 +105,7 @@ enum store_result store_invitation_list(struct store *st, const char *tenant_id,
 					const char *after, size_t limit,
 					struct store_invitation_list *out)
 {
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	/* One row more than asked tells whether a next page exists. */
 	const struct db_param p[] = {DB_TEXT(tenant_id),
 				     DB_TEXT(after != NULL ? after : ""),
@@ -135,19 +118,10 @@ enum store_result store_invitation_list(struct store *st, const char *tenant_id,
 		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=invitation_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = invitation_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc = db_rows_page(&rows, max, sizeof(*out->items),
+				  invitation_read, (void **)&out->items,
+				  &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_invitation_list_free(out);

@@ -15,30 +15,17 @@
 	"requested_by, decided_by, decline_reason, certificate_id, csr_der, "  \
 	"created_at, decided_at"
 
-/* A time of 0 (not set) is stored as NULL. */
-static struct db_param time_param(int64_t t)
-{
-	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
-}
-
 /* A NULL buffer is stored as NULL, not as an empty blob. */
 static struct db_param blob_param(const uint8_t *b, size_t len)
 {
 	return b != NULL ? DB_BLOB(b, len) : (struct db_param){.type = DB_NULL};
 }
 
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with REQUEST_COLUMNS. */
 static enum store_result request_read(const struct db_rows *rows, size_t row,
-				      struct store_request *out)
+				      void *item)
 {
+	struct store_request *out = item;
 	char **text[] = {&out->id,
 			 &out->tenant_id,
 			 &out->template_id,
@@ -119,7 +106,7 @@ static enum store_result request_insert_run(struct db_conn *c, void *arg)
 				     DB_TEXT(r->claim_hash),
 				     DB_TEXT(r->requested_by),
 				     DB_INT(r->created_at),
-				     time_param(r->decided_at),
+				     db_time(r->decided_at),
 				     DB_TEXT(r->decided_by),
 				     DB_TEXT(r->decline_reason),
 				     DB_TEXT(r->certificate_id)};
@@ -182,7 +169,7 @@ enum store_result store_request_list(struct store *st, const char *tenant_id,
 				     size_t limit,
 				     struct store_request_list *out)
 {
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	/* One row more than asked tells whether a next page exists. */
 	const struct db_param p[] = {DB_TEXT(tenant_id), DB_TEXT(status),
 				     DB_TEXT(after != NULL ? after : ""),
@@ -196,19 +183,10 @@ enum store_result store_request_list(struct store *st, const char *tenant_id,
 		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=request_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = request_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc =
+		    db_rows_page(&rows, max, sizeof(*out->items), request_read,
+				 (void **)&out->items, &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_request_list_free(out);
@@ -219,7 +197,7 @@ static enum store_result request_decline_run(struct db_conn *c, void *arg)
 {
 	const struct store_request *r = arg;
 	const struct db_param p[] = {
-	    DB_TEXT(r->tenant_id), DB_TEXT(r->id), time_param(r->decided_at),
+	    DB_TEXT(r->tenant_id), DB_TEXT(r->id), db_time(r->decided_at),
 	    DB_TEXT(r->decided_by), DB_TEXT(r->decline_reason)};
 	struct db_rows rows;
 	enum store_result rc =
@@ -257,9 +235,9 @@ static enum store_result request_close(struct db_conn *c,
 				       const char *certificate_id)
 {
 	const struct db_param p[] = {
-	    DB_TEXT(r->tenant_id),     DB_TEXT(r->id),
-	    time_param(r->decided_at), DB_TEXT(r->decided_by),
-	    DB_TEXT(certificate_id),   blob_param(r->csr_der, r->csr_len)};
+	    DB_TEXT(r->tenant_id),   DB_TEXT(r->id),
+	    db_time(r->decided_at),  DB_TEXT(r->decided_by),
+	    DB_TEXT(certificate_id), blob_param(r->csr_der, r->csr_len)};
 	struct db_rows rows;
 	enum store_result rc = db_exec(
 	    c, "issue_commit",

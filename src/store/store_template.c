@@ -13,18 +13,11 @@
 #define TEMPLATE_COLUMNS                                                       \
 	"id, tenant_id, ca_id, name, settings, created_at, updated_at"
 
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with TEMPLATE_COLUMNS. */
 static enum store_result template_read(const struct db_rows *rows, size_t row,
-				       struct store_template *out)
+				       void *item)
 {
+	struct store_template *out = item;
 	char **text[] = {&out->id, &out->tenant_id, &out->ca_id, &out->name,
 			 &out->settings};
 	enum store_result rc = STORE_OK;
@@ -99,7 +92,7 @@ enum store_result store_template_list(struct store *st, const char *tenant_id,
 				      size_t limit,
 				      struct store_template_list *out)
 {
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	/* One row more than asked tells whether a next page exists. */
 	const struct db_param p[] = {DB_TEXT(tenant_id), DB_TEXT(ca_id),
 				     DB_TEXT(after != NULL ? after : ""),
@@ -113,19 +106,10 @@ enum store_result store_template_list(struct store *st, const char *tenant_id,
 		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=template_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = template_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc =
+		    db_rows_page(&rows, max, sizeof(*out->items), template_read,
+				 (void **)&out->items, &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_template_list_free(out);

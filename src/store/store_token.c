@@ -15,24 +15,11 @@
 	"t.revoked_at"
 #define TOKEN_N_COLUMNS 11
 
-/* A time of 0 (not set) is stored as NULL. */
-static struct db_param time_param(int64_t t)
-{
-	return t != 0 ? DB_INT(t) : (struct db_param){.type = DB_NULL};
-}
-
-/* A page size within 1..STORE_LIST_MAX. */
-static size_t list_limit(size_t limit)
-{
-	if (limit < 1)
-		return 1;
-	return limit > STORE_LIST_MAX ? STORE_LIST_MAX : limit;
-}
-
 /* Fills out from row of rows, selected with TOKEN_COLUMNS first. */
 static enum store_result token_read(const struct db_rows *rows, size_t row,
-				    struct store_token *out)
+				    void *item)
 {
+	struct store_token *out = item;
 	char **text[] = {&out->id,	   &out->tenant_id, &out->user_id,
 			 &out->username,   &out->name,	    &out->role,
 			 &out->secret_hash};
@@ -54,16 +41,12 @@ enum store_result store_token_insert(struct store *st,
 				     const struct store_token *t,
 				     const struct store_audit *a)
 {
-	const struct db_param p[] = {DB_TEXT(t->id),
-				     DB_TEXT(t->tenant_id),
-				     DB_TEXT(t->user_id),
-				     DB_TEXT(t->name),
-				     DB_TEXT(t->role),
-				     DB_TEXT(t->secret_hash),
-				     DB_INT(t->created_at),
-				     time_param(t->expires_at),
-				     time_param(t->last_used_at),
-				     time_param(t->revoked_at)};
+	const struct db_param p[] = {
+	    DB_TEXT(t->id),	      DB_TEXT(t->tenant_id),
+	    DB_TEXT(t->user_id),      DB_TEXT(t->name),
+	    DB_TEXT(t->role),	      DB_TEXT(t->secret_hash),
+	    DB_INT(t->created_at),    db_time(t->expires_at),
+	    db_time(t->last_used_at), db_time(t->revoked_at)};
 
 	return db_run_audited(st, "token_insert",
 			      "INSERT INTO api_tokens (id, tenant_id, user_id, "
@@ -129,7 +112,7 @@ enum store_result store_token_list(struct store *st, const char *tenant_id,
 				   const char *user_id, const char *after,
 				   size_t limit, struct store_token_list *out)
 {
-	size_t n, max = list_limit(limit);
+	size_t max = db_limit(limit);
 	/* One row more than asked tells whether a next page exists. */
 	const struct db_param p[] = {DB_TEXT(tenant_id), DB_TEXT(user_id),
 				     DB_TEXT(after != NULL ? after : ""),
@@ -144,19 +127,10 @@ enum store_result store_token_list(struct store *st, const char *tenant_id,
 		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	n = rows.n_rows > max ? max : rows.n_rows;
-	if (rc == STORE_OK && n > 0 &&
-	    (out->items = calloc(n, sizeof(*out->items))) == NULL) {
-		log_event(LOG_ERROR, "store.error",
-			  "op=token_list error=\"out of memory\"");
-		rc = STORE_ERROR;
-	}
-	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-		rc = token_read(&rows, i, &out->items[i]);
-		if (rc == STORE_OK)
-			out->n++;
-	}
-	out->has_more = rows.n_rows > max;
+	if (rc == STORE_OK)
+		rc =
+		    db_rows_page(&rows, max, sizeof(*out->items), token_read,
+				 (void **)&out->items, &out->n, &out->has_more);
 	db_rows_free(&rows);
 	if (rc != STORE_OK)
 		store_token_list_free(out);
