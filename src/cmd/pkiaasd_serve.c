@@ -139,8 +139,10 @@ static void banner(const struct server *s, const char *password)
 
 static int tls_load(struct server *s, struct server_tls *tls)
 {
-	return server_tls_ensure(s->st, s->kek, s->cfg.data, s->names,
-				 s->n_names, clock_now(), tls);
+	struct ca_context ctx = {s->st, s->kek, s->base_url};
+
+	return server_tls_ensure(&ctx, s->cfg.data, s->names, s->n_names,
+				 clock_now(), tls);
 }
 
 /* Renews or re-reads the HTTPS certificate; force reloads it anyway. */
@@ -175,6 +177,7 @@ static int serve_start(struct server *s, char *password, size_t size,
 {
 	if (tls_names_parse(s) != 0)
 		return EXIT_USAGE;
+	base_url_set(s);
 	if (kek_load(s->cfg.data, getenv("PKIAAS_KEK"), &s->kek, NULL) != 0 ||
 	    install_kek_check(s->st, s->kek) != 0)
 		return EXIT_SETUP;
@@ -185,7 +188,6 @@ static int serve_start(struct server *s, char *password, size_t size,
 		return EXIT_SETUP;
 	s->app.store = s->st;
 	s->app.started_at = clock_now();
-	base_url_set(s);
 	s->app.kek = s->kek;
 	s->app.base_url = s->base_url;
 	s->app.policy.session_idle = s->cfg.session_idle;

@@ -63,9 +63,9 @@ enum store_result store_setting_insert(struct store *st, const char *name,
 #include "store/store_pki.h"
 
 /*
- * The server's own TLS material: slot "root" holds the bootstrap CA,
- * slot "server" the certificate the HTTPS port presents. Keys are
- * sealed by the key-encryption key before they reach the store.
+ * The server's own TLS material: slot "server" holds the certificate the
+ * HTTPS port presents (issued by the system tenant's bootstrap CA) and
+ * its key, sealed by the key-encryption key before it reaches the store.
  */
 struct store_tls {
 	uint8_t *cert_der;

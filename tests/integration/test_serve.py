@@ -66,6 +66,34 @@ def test_https_certificate_is_trusted_and_kept_across_restarts():
         s.stop()
 
 
+def peer_certificate(s):
+    with socket.create_connection(("127.0.0.1", s.https_port)) as raw:
+        with s.tls_context().wrap_socket(raw,
+                                         server_hostname="localhost") as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def test_https_certificate_is_renewed_before_it_expires():
+    # Started 61 days ago, the server made a 90-day certificate that now
+    # has fewer than 30 days left; today's start replaces it with one from
+    # the same bootstrap root, trusted without any change.
+    s = Server(env={"PKIAAS_CLOCK_OFFSET": str(-61 * 86400)}).start()
+    try:
+        first = peer_certificate(s)
+        root_before = open(s.root).read()
+    finally:
+        s.stop()
+    del s.env["PKIAAS_CLOCK_OFFSET"]
+    s.start()
+    try:
+        renewed = peer_certificate(s)
+        assert renewed != first
+        assert open(s.root).read() == root_before
+        assert s.log().count("event=tls.server_issued") == 2, s.log()
+    finally:
+        s.stop()
+
+
 def test_operations_endpoints():
     s = Server().start()
     try:
@@ -211,6 +239,7 @@ def test_port_in_use_is_a_clear_error():
 if __name__ == "__main__":
     harness.run(test_first_start_prints_url_root_and_login_once,
                 test_https_certificate_is_trusted_and_kept_across_restarts,
+                test_https_certificate_is_renewed_before_it_expires,
                 test_operations_endpoints,
                 test_errors_are_problem_documents,
                 test_slow_client_is_dropped,
