@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "engine/access.h"
+#include "engine/ca.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -73,5 +74,60 @@ json_t *api_json_invitation(const struct store_invitation *inv);
 /* {"id", "name", "role"} of a tenant of the caller. */
 json_t *api_json_tenant(const struct store_tenant *t);
 json_t *api_json_audit(const struct store_audit_entry *e);
+
+/* The PKI's records (docs/api.md). */
+struct request_view;
+
+/* What the PKI engine needs beside the caller: the app's store and KEK. */
+struct ca_context api_ca_context(const struct http_request *req);
+
+/*
+ * New PEM text of der under label ("CERTIFICATE"), from malloc; NULL
+ * when out of memory.
+ */
+char *api_pem_encode(const char *label, const uint8_t *der, size_t len);
+/* A stored JSON text as a value; null when absent or not JSON. */
+json_t *api_json_parsed(const char *text);
+/* A CA: never its sealed key; "certificate" is PEM, or null. */
+json_t *api_json_ca(const struct store_ca *ca);
+json_t *api_json_template(const struct store_template *t);
+/*
+ * A request, never its claim hash; with with_csr, "csr" is its PEM (or
+ * null). Lists leave the CSR out: a post-quantum one is large.
+ */
+json_t *api_json_request(const struct store_request *r, int with_csr);
+/* A request decoded: the request and what it asks for and would get. */
+json_t *api_json_request_view(const struct request_view *v);
+/*
+ * A certificate decoded, with "status" (valid, revoked or expired at
+ * now) and, with with_pem, its PEM (lists leave it out).
+ */
+json_t *api_json_certificate(const struct store_certificate *c, int64_t now,
+			     int with_pem);
+
+/*
+ * Checks that obj's members are strings without NUL, each named in
+ * names (NULL-terminated). 0, or -1 after filling resp with a 400
+ * naming "field.member".
+ */
+int api_object_strings(const json_t *obj, const char *field,
+		       const char *const *names, struct http_response *resp);
+/*
+ * The items of a JSON array of strings as a new array of pointers into
+ * it (free only the array). *n receives the count. NULL after filling
+ * resp with a 400 naming "field[i]" when an item is not a string
+ * without NUL (or with a 500 when out of memory); an empty array gives
+ * a non-NULL result.
+ */
+const char **api_string_array(const json_t *arr, const char *field, size_t *n,
+			      struct http_response *resp);
+/*
+ * The integer member name of a parsed body as an int, clamped to the
+ * range of int; absent when it is missing. A present 0 gives zero, so
+ * that callers can keep 0 for "absent" yet refuse an explicit 0.
+ */
+int api_body_int(const json_t *body, const char *name, int absent, int zero);
+/* A time member (epoch seconds): 0 when absent, -1 for a present 0. */
+int64_t api_body_time(const json_t *body, const char *name);
 
 #endif

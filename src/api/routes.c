@@ -1,10 +1,17 @@
 #include "api/routes.h"
 
+#include "api/aia.h"
 #include "api/audit.h"
+#include "api/cas.h"
+#include "api/certificates.h"
+#include "api/crl.h"
 #include "api/invitations.h"
+#include "api/ocsp.h"
 #include "api/openapi.h"
 #include "api/ops.h"
+#include "api/requests.h"
 #include "api/session.h"
+#include "api/templates.h"
 #include "api/tenants.h"
 #include "api/tokens.h"
 #include "api/users.h"
@@ -46,10 +53,56 @@ static struct route https_table[] = {
     {"GET", "/api/v1/audit", api_audit_list, "audit_list", 0},
     {"GET", "/api/v1/audit/{id}", api_audit_get, "audit_get", 0},
     {"GET", "/api/v1/tenants", api_tenant_list, "tenant_list", 0},
+    {"GET", "/api/v1/cas", api_ca_list, "ca_list", 0},
+    {"POST", "/api/v1/cas", api_ca_create, "ca_create", 0},
+    {"GET", "/api/v1/cas/{id}", api_ca_get, "ca_get", 0},
+    {"PATCH", "/api/v1/cas/{id}", api_ca_update, "ca_update", 0},
+    {"DELETE", "/api/v1/cas/{id}", api_ca_delete, "ca_delete", 0},
+    {"POST", "/api/v1/cas/{id}/certificate", api_ca_certificate_import,
+     "ca_certificate_import", 0},
+    {"GET", "/api/v1/cas/{id}/csr", api_ca_csr, "ca_csr", 0},
+    {"GET", "/api/v1/cas/{id}/chain", api_ca_chain, "ca_chain", 0},
+    {"GET", "/api/v1/templates", api_template_list, "template_list", 0},
+    {"POST", "/api/v1/templates", api_template_create, "template_create", 0},
+    {"GET", "/api/v1/templates/starters", api_template_starters,
+     "template_starters", 0},
+    {"GET", "/api/v1/templates/{id}", api_template_get, "template_get", 0},
+    {"PATCH", "/api/v1/templates/{id}", api_template_update, "template_update",
+     0},
+    {"DELETE", "/api/v1/templates/{id}", api_template_delete, "template_delete",
+     0},
+    {"GET", "/api/v1/requests", api_request_list, "request_list", 0},
+    {"POST", "/api/v1/requests", api_request_submit, "request_submit", 0},
+    {"POST", "/api/v1/requests/approve", api_request_approve_bulk,
+     "request_approve_bulk", 0},
+    {"POST", "/api/v1/requests/decline", api_request_decline_bulk,
+     "request_decline_bulk", 0},
+    {"POST", "/api/v1/requests/preapprove", api_request_preapprove,
+     "request_preapprove", 0},
+    {"POST", "/api/v1/requests/claim", api_request_claim, "request_claim", 0},
+    {"GET", "/api/v1/requests/{id}", api_request_get, "request_get", 0},
+    {"POST", "/api/v1/requests/{id}/approve", api_request_approve,
+     "request_approve", 0},
+    {"POST", "/api/v1/requests/{id}/decline", api_request_decline,
+     "request_decline", 0},
+    {"GET", "/api/v1/certificates", api_certificate_list, "certificate_list",
+     0},
+    {"GET", "/api/v1/certificates/{id}", api_certificate_get, "certificate_get",
+     0},
+    {"GET", "/api/v1/certificates/{id}/download", api_certificate_download,
+     "certificate_download", 0},
+    {"POST", "/api/v1/certificates/{id}/revoke", api_certificate_revoke,
+     "certificate_revoke", 0},
+    {"POST", "/api/v1/certificates/{id}/release", api_certificate_release,
+     "certificate_release", 0},
 };
 
 static struct route http_table[] = {
     {"GET", "/healthz", ops_healthz, "healthz", 0},
+    {"GET", "/ca/{file}", api_aia_get, "aia", 0},
+    {"GET", "/crl/{file}", api_crl_get, "crl", 0},
+    {"POST", "/ocsp/{id}", api_ocsp_post, "ocsp_post", 0},
+    {"GET", "/ocsp/{id}/{request*}", api_ocsp_get, "ocsp_get", 0},
 };
 
 static struct router https_router = {"https", ROUTES(https_table)};

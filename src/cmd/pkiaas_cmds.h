@@ -32,5 +32,35 @@ cli_run_fn cmd_audit_list;
 cli_run_fn cmd_audit_show;
 /* pkiaas_tenant.c */
 cli_run_fn cmd_tenant_list;
+/* pkiaas_ca.c */
+cli_run_fn cmd_ca_create;
+cli_run_fn cmd_ca_list;
+cli_run_fn cmd_ca_show;
+cli_run_fn cmd_ca_csr;
+cli_run_fn cmd_ca_import;
+cli_run_fn cmd_ca_chain;
+cli_run_fn cmd_ca_update;
+cli_run_fn cmd_ca_delete;
+/* pkiaas_template.c */
+cli_run_fn cmd_template_starters;
+cli_run_fn cmd_template_create;
+cli_run_fn cmd_template_list;
+cli_run_fn cmd_template_show;
+cli_run_fn cmd_template_update;
+cli_run_fn cmd_template_delete;
+/* pkiaas_request.c */
+cli_run_fn cmd_request_submit;
+cli_run_fn cmd_request_list;
+cli_run_fn cmd_request_show;
+cli_run_fn cmd_request_approve;
+cli_run_fn cmd_request_decline;
+cli_run_fn cmd_request_preapprove;
+cli_run_fn cmd_request_claim;
+/* pkiaas_cert.c */
+cli_run_fn cmd_cert_list;
+cli_run_fn cmd_cert_show;
+cli_run_fn cmd_cert_download;
+cli_run_fn cmd_cert_revoke;
+cli_run_fn cmd_cert_release;
 
 #endif

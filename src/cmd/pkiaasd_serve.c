@@ -190,6 +190,9 @@ static int serve_start(struct server *s, char *password, size_t size,
 	s->app.started_at = clock_now();
 	s->app.kek = s->kek;
 	s->app.base_url = s->base_url;
+	s->app.crl.validity = s->cfg.crl_validity;
+	s->app.crl.refresh = s->cfg.crl_refresh;
+	s->app.ocsp.validity = s->cfg.ocsp_validity;
 	s->app.policy.session_idle = s->cfg.session_idle;
 	s->app.policy.session_max = s->cfg.session_max;
 	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);

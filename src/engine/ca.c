@@ -155,6 +155,9 @@ static enum engine_result create_check(const struct ca_create *in,
 	if (strcmp(in->kind, "root") == 0 && in->parent_id != NULL)
 		return engine_fail(err, ENGINE_INVALID, "parent_id",
 				   "a root has no parent");
+	if (in->parent_template_id != NULL && in->parent_id == NULL)
+		return engine_fail(err, ENGINE_INVALID, "parent_template_id",
+				   "parent_template_id needs parent_id");
 	return ENGINE_OK;
 }
 
@@ -389,6 +392,11 @@ static enum engine_result intermediate_issue(const struct ca_context *ctx,
 	res = ca_signer_open(ctx, &parent, &signer, err);
 	if (res == ENGINE_OK)
 		res = parent_template(ctx, who, in, &tpl, &template_id, err);
+	if (res == ENGINE_OK && !tpl.ca)
+		res =
+		    engine_fail(err, ENGINE_INVALID, "parent_template_id",
+				"the template issues end-entity certificates, "
+				"not CAs (basic_constraints.ca)");
 	if (res == ENGINE_OK) {
 		tpl.validity_days = n->days;
 		rec.template_id = template_id;
@@ -458,6 +466,13 @@ enum engine_result ca_create(const struct ca_context *ctx,
 		 in->cps_url != NULL ? in->cps_url : "");
 	snprintf(n.settings.service_key_type,
 		 sizeof(n.settings.service_key_type), "%s", "ecdsa-p256");
+	if (in->pss &&
+	    (n.kt = key_type_find(in->key_type != NULL ? in->key_type
+						       : CA_DEFAULT_KEY)) !=
+		NULL &&
+	    n.kt->family != KEY_RSA)
+		return engine_fail(err, ENGINE_INVALID, "rsa_pss",
+				   "RSA-PSS is for RSA keys");
 	if (rand_id(n.id, RAND_ID_LEN) != 0 ||
 	    (n.subject = subject_build(&in->subject, err)) == NULL ||
 	    (n.key = key_obtain(in, &n.kt, err)) == NULL) {
@@ -775,6 +790,31 @@ enum engine_result ca_update(const struct ca_context *ctx,
 	return ca_get(ctx, who, id, out, err);
 }
 
+/* Whether a CA of the tenant names id as its parent. */
+static int ca_has_children(const struct ca_context *ctx,
+			   const struct principal *who, const char *id)
+{
+	struct store_ca_list list;
+	int found = 0;
+	char *after = NULL;
+
+	do {
+		if (store_ca_list(ctx->st, who->tenant_id, after,
+				  STORE_LIST_MAX, &list) != STORE_OK)
+			break;
+		for (size_t i = 0; i < list.n && !found; i++)
+			found = list.items[i].parent_id != NULL &&
+				strcmp(list.items[i].parent_id, id) == 0;
+		free(after);
+		after = list.has_more && list.n > 0
+			    ? strdup(list.items[list.n - 1].id)
+			    : NULL;
+		store_ca_list_free(&list);
+	} while (!found && after != NULL);
+	free(after);
+	return found;
+}
+
 enum engine_result ca_delete(const struct ca_context *ctx,
 			     const struct principal *who, const char *id,
 			     const char *confirm, int64_t now,
@@ -791,6 +831,13 @@ enum engine_result ca_delete(const struct ca_context *ctx,
 	res = ca_get(ctx, who, id, &ca, err);
 	if (res != ENGINE_OK)
 		return res;
+	if (ca_has_children(ctx, who, id)) {
+		store_ca_free(&ca);
+		return engine_fail(
+		    err, ENGINE_CONFLICT, NULL,
+		    "CAs of this tenant were signed by this one; "
+		    "delete them first");
+	}
 	if (confirm == NULL || strcmp(confirm, ca.name) != 0) {
 		store_ca_free(&ca);
 		return engine_fail(err, ENGINE_INVALID, "confirm",

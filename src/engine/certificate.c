@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,25 @@ certificate_download(const struct ca_context *ctx, const struct principal *who,
 	return res;
 }
 
+/* Whether the tenant's certificate id is self-signed (a root's own). */
+static int self_signed(const struct ca_context *ctx,
+		       const struct principal *who, const char *id)
+{
+	struct store_certificate c;
+	const unsigned char *p;
+	X509 *x = NULL;
+	int self;
+
+	if (store_certificate_get(ctx->st, who->tenant_id, id, &c) != STORE_OK)
+		return 0;
+	p = c.der;
+	x = d2i_X509(NULL, &p, (long)c.der_len);
+	self = x != NULL && X509_check_issued(x, x) == X509_V_OK;
+	X509_free(x);
+	store_certificate_free(&c);
+	return self;
+}
+
 enum engine_result certificate_revoke(const struct ca_context *ctx,
 				      const struct principal *who,
 				      const char *id, const char *reason,
@@ -175,7 +195,14 @@ enum engine_result certificate_revoke(const struct ca_context *ctx,
 				   "privilegeWithdrawn, aACompromise");
 	if (invalidity_date < 0 || invalidity_date > now)
 		return engine_fail(err, ENGINE_INVALID, "invalidity_date",
-				   "the invalidity date lies in the past");
+				   "the invalidity date is when the key was "
+				   "known to be compromised: not in the "
+				   "future");
+	if (self_signed(ctx, who, id))
+		return engine_fail(err, ENGINE_INVALID, NULL,
+				   "a root CA's own certificate cannot be "
+				   "revoked: nothing above it would say so; "
+				   "delete the CA instead");
 	a.detail = reason;
 	rc = store_certificate_revoke(ctx->st, who->tenant_id, id, now, reason,
 				      invalidity_date, &a);

@@ -48,6 +48,9 @@ static const struct key_type types[] = {
 
 const struct key_type *key_type_find(const char *name)
 {
+	/* ML-DSA without a level is ML-DSA-65, the balanced choice. */
+	if (name != NULL && strcmp(name, "ml-dsa") == 0)
+		name = "ml-dsa-65";
 	for (size_t i = 0; name != NULL && i < N_TYPES; i++)
 		if (strcmp(types[i].name, name) == 0)
 			return &types[i];

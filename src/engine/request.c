@@ -327,6 +327,12 @@ enum engine_result request_list(const struct ca_context *ctx,
 
 	if (access_require(who, ACCESS_READ, err) != ENGINE_OK)
 		return err->code;
+	if (status != NULL && strcmp(status, "pending") != 0 &&
+	    strcmp(status, "issued") != 0 && strcmp(status, "declined") != 0 &&
+	    strcmp(status, "preapproved") != 0)
+		return engine_fail(err, ENGINE_INVALID, "status",
+				   "status is pending, issued, declined or "
+				   "preapproved");
 	rc = store_request_list(ctx->st, who->tenant_id, status, after,
 				accounts_limit(limit), out);
 	return rc == STORE_OK ? ENGINE_OK

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "engine/accounts.h"
+#include "engine/crl.h"
+#include "engine/ocsp.h"
 #include "lib/rand.h"
 #include "signer/kek.h"
 #include "store/store.h"
@@ -23,8 +25,10 @@ struct app {
 	struct store *store;
 	int64_t started_at; /* clock_now() at start */
 	struct accounts_policy policy;
-	const struct kek *kek; /* seals and opens CA keys */
-	const char *base_url;  /* http://HOST:PORT relying parties reach */
+	const struct kek *kek;	  /* seals and opens CA keys */
+	const char *base_url;	  /* http://HOST:PORT relying parties reach */
+	struct crl_options crl;	  /* CRL windows; zero: the defaults */
+	struct ocsp_options ocsp; /* OCSP window; zero: the default */
 };
 
 #define HTTP_PARAMS_MAX	 4

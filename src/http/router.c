@@ -34,6 +34,13 @@ static size_t segment_len(const char *s)
 	return slash != NULL ? (size_t)(slash - s) : strlen(s);
 }
 
+/* Whether a pattern segment of plen bytes is {name*}, the last one. */
+static int segment_is_rest(const char *pattern, size_t plen)
+{
+	return plen > 3 && pattern[0] == '{' && pattern[plen - 2] == '*' &&
+	       pattern[plen - 1] == '}' && pattern[plen] == '\0';
+}
+
 /*
  * Matches path against pattern segment by segment, keeping {name}
  * segments in req->params. 1 on a match, 0 otherwise (params cleared).
@@ -45,6 +52,8 @@ static int pattern_match(const char *pattern, const char *path,
 		size_t plen = segment_len(++pattern),
 		       slen = segment_len(++path);
 
+		if (segment_is_rest(pattern, plen))
+			slen = strlen(path);
 		if (plen > 2 && pattern[0] == '{' && pattern[plen - 1] == '}') {
 			if (slen == 0 || req->n_params == HTTP_PARAMS_MAX)
 				break;

@@ -1,6 +1,8 @@
 /*
  * Routes: a method, a path pattern and the handler for it. A pattern's
- * segments are literal or {name}, which matches one non-empty segment.
+ * segments are literal or {name}, which matches one non-empty segment;
+ * a last segment {name*} matches the non-empty rest of the path, slashes
+ * and all (a base64 OCSP request holds '/').
  */
 #ifndef PKIAAS_ROUTER_H
 #define PKIAAS_ROUTER_H

@@ -60,6 +60,13 @@ static const struct option options[] = {
 	"seconds a console login may go unused before it ends"),
     NUM(session_max, "43200", 1, 30L * 86400,
 	"seconds a console login lasts at most"),
+    NUM(crl_validity, "2592000", 3600, 366L * 86400,
+	"seconds from a CRL's thisUpdate to its nextUpdate"),
+    NUM(crl_refresh, "86400", 60, 183L * 86400,
+	"a CRL this many seconds from its nextUpdate is signed anew (at "
+	"most half of crl_validity)"),
+    NUM(ocsp_validity, "3600", 60, 7L * 86400,
+	"seconds from an OCSP response's thisUpdate to its nextUpdate"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(*options))

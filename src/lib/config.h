@@ -27,6 +27,9 @@ struct config {
 	long shutdown_grace;  /* seconds SIGTERM waits for requests */
 	long session_idle;    /* seconds a login session may be unused */
 	long session_max;     /* seconds a login session lasts at most */
+	long crl_validity;    /* seconds from a CRL's thisUpdate to next */
+	long crl_refresh;     /* a CRL this near nextUpdate is signed anew */
+	long ocsp_validity;   /* seconds from an OCSP thisUpdate to next */
 };
 
 /*

@@ -61,6 +61,7 @@ enum store_result store_setting_insert(struct store *st, const char *name,
 #include "store/store_accounts.h"
 #include "store/store_audit.h"
 #include "store/store_pki.h"
+#include "store/store_revocation.h"
 
 /*
  * The server's own TLS material: slot "server" holds the certificate the

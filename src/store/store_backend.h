@@ -109,6 +109,15 @@ enum store_result
 store_certificate_insert_tx(struct db_conn *conn,
 			    const struct store_certificate *c);
 
+/*
+ * Bumps the revocation version of the CA of a tenant's certificate, in
+ * the caller's transaction: every change of revocation state calls it,
+ * so that cached CRLs and OCSP responses go stale on every node at once.
+ */
+enum store_result store_revocation_bump_tx(struct db_conn *c,
+					   const char *tenant_id,
+					   const char *certificate_id);
+
 /* Counts rc when it is a failure, and passes it on. */
 enum store_result store_counted(struct store *st, enum store_result rc);
 

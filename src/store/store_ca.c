@@ -248,11 +248,20 @@ struct ca_delete {
 /*
  * Leaves before the branch, as the foreign keys require: requests
  * point at certificates, certificates and requests at templates,
- * templates at the CA, and sub-CAs (which stay) at their parent.
+ * templates at the CA, and sub-CAs (which stay) at their parent. The
+ * CA's published revocation state goes first.
  */
 static enum store_result ca_delete_run(struct db_conn *c, void *arg)
 {
 	static const char *const steps[] = {
+	    "DELETE FROM ocsp_responses WHERE ca_id IN (SELECT id FROM cas "
+	    "WHERE tenant_id = $1 AND id = $2)",
+	    "DELETE FROM ocsp_signers WHERE ca_id IN (SELECT id FROM cas "
+	    "WHERE tenant_id = $1 AND id = $2)",
+	    "DELETE FROM crls WHERE ca_id IN (SELECT id FROM cas WHERE "
+	    "tenant_id = $1 AND id = $2)",
+	    "DELETE FROM revocation_versions WHERE ca_id IN (SELECT id FROM "
+	    "cas WHERE tenant_id = $1 AND id = $2)",
 	    "DELETE FROM requests WHERE tenant_id = $1 AND template_id IN "
 	    "(SELECT id FROM templates WHERE tenant_id = $1 AND ca_id = $2)",
 	    "DELETE FROM certificates WHERE tenant_id = $1 AND ca_id = $2",

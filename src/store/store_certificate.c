@@ -375,6 +375,8 @@ static enum store_result certificate_revoke_run(struct db_conn *c, void *arg)
 						     : STORE_NOT_FOUND;
 	}
 	db_rows_free(&rows);
+	if (rc == STORE_OK)
+		rc = store_revocation_bump_tx(c, r->p[0].p, r->p[1].p);
 	return rc;
 }
 

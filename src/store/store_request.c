@@ -274,6 +274,9 @@ static enum store_result issue_run(struct db_conn *conn, void *arg)
 			     "tenant_id = $1 AND id = $2 AND revoked_at IS "
 			     "NULL",
 			     old, DB_N(old), NULL);
+	if (rc == STORE_OK && x->revoke_id != NULL)
+		rc = store_revocation_bump_tx(conn, x->c->tenant_id,
+					      x->revoke_id);
 	return rc;
 }
 

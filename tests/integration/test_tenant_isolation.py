@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 
 import harness
 from harness import Server
@@ -69,7 +70,42 @@ def objects_of(s, token, tag):
     status, audit = call(s, "GET", "/api/v1/audit?limit=1", token)
     assert status == 200 and audit["items"], audit
     return {"user": user["id"], "token": tok["id"],
-            "invitation": inv["id"], "audit": audit["items"][0]["id"]}
+            "invitation": inv["id"], "audit": audit["items"][0]["id"],
+            **pki_objects_of(s, token, tag)}
+
+
+def csr_pem(cn):
+    """A new P-256 CSR for cn, made with openssl."""
+    with tempfile.TemporaryDirectory() as d:
+        key, csr = os.path.join(d, "k.pem"), os.path.join(d, "r.csr")
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-subj", "/CN=" + cn, "-addext",
+                        "subjectAltName=DNS:" + cn, "-out", csr],
+                       check=True, capture_output=True, timeout=60)
+        with open(csr) as f:
+            return f.read()
+
+
+def pki_objects_of(s, token, tag):
+    """A CA, its template, a request and the certificate issued for it."""
+    status, ca = call(s, "POST", "/api/v1/cas", token,
+                      {"name": "ca-" + tag, "kind": "root",
+                       "subject": {"CN": "Root " + tag}})
+    assert status == 201, ca
+    status, tpls = call(s, "GET", "/api/v1/templates?ca_id=" + ca["id"],
+                        token)
+    assert status == 200 and tpls["items"], tpls
+    tpl = tpls["items"][0]["id"]
+    status, req = call(s, "POST", "/api/v1/requests", token,
+                       {"template_id": tpl,
+                        "csr": csr_pem(tag + ".example")})
+    assert status == 201, req
+    status, cert = call(s, "POST", f"/api/v1/requests/{req['id']}/approve",
+                        token, {})
+    assert status == 200, cert
+    return {"ca": ca["id"], "template": tpl, "request": req["id"],
+            "certificate": cert["id"]}
 
 
 def attempts(ids):
@@ -82,7 +118,31 @@ def attempts(ids):
             ("GET", f"/api/v1/tokens/{t}", None),
             ("DELETE", f"/api/v1/tokens/{t}", None),
             ("DELETE", f"/api/v1/invitations/{i}", None),
-            ("GET", f"/api/v1/audit/{a}", None)]
+            ("GET", f"/api/v1/audit/{a}", None)] + pki_attempts(ids)
+
+
+def pki_attempts(ids):
+    c, t, r, x = (ids["ca"], ids["template"], ids["request"],
+                  ids["certificate"])
+    return [("GET", f"/api/v1/cas/{c}", None),
+            ("PATCH", f"/api/v1/cas/{c}", {"description": "taken"}),
+            ("GET", f"/api/v1/cas/{c}/chain", None),
+            ("GET", f"/api/v1/cas/{c}/csr", None),
+            ("POST", f"/api/v1/cas/{c}/certificate",
+             {"certificate": "-----BEGIN CERTIFICATE-----"}),
+            ("DELETE", f"/api/v1/cas/{c}", {"confirm": "ca-a"}),
+            ("DELETE", f"/api/v1/cas/{c}", {"confirm": "ca-b"}),
+            ("GET", f"/api/v1/templates/{t}", None),
+            ("PATCH", f"/api/v1/templates/{t}", {"name": "taken"}),
+            ("DELETE", f"/api/v1/templates/{t}", None),
+            ("GET", f"/api/v1/requests/{r}", None),
+            ("POST", f"/api/v1/requests/{r}/approve", {}),
+            ("POST", f"/api/v1/requests/{r}/decline", {"reason": "no"}),
+            ("GET", f"/api/v1/certificates/{x}", None),
+            ("GET", f"/api/v1/certificates/{x}/download", None),
+            ("POST", f"/api/v1/certificates/{x}/revoke",
+             {"reason": "keyCompromise"}),
+            ("POST", f"/api/v1/certificates/{x}/release", None)]
 
 
 def test_local_admin_and_isolation():
@@ -132,8 +192,17 @@ def test_local_admin_and_isolation():
             status, tok = call(s, "GET", f"/api/v1/tokens/{ids['token']}",
                                own)
             assert status == 200 and tok["revoked_at"] is None, tok
+            status, ca = call(s, "GET", f"/api/v1/cas/{ids['ca']}", own)
+            assert status == 200 and ca["description"] is None, ca
+            status, tpl = call(s, "GET",
+                               f"/api/v1/templates/{ids['template']}", own)
+            assert status == 200 and tpl["name"] == "Web Server", tpl
+            status, cert = call(
+                s, "GET", f"/api/v1/certificates/{ids['certificate']}", own)
+            assert status == 200 and cert["status"] == "valid", cert
         for ids, other in ((mine, beta), (theirs, alpha)):
-            for kind in ("users", "tokens", "invitations", "audit"):
+            for kind in ("users", "tokens", "invitations", "audit", "cas",
+                         "templates", "requests", "certificates"):
                 status, page = call(s, "GET", f"/api/v1/{kind}?limit=200",
                                     other)
                 assert status == 200, page

@@ -354,6 +354,72 @@ static void test_revoke_hold_release(void **state)
 	store_ca_free(&root);
 }
 
+static void test_ca_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_error err = {0};
+	struct store_ca root, mid, out;
+	struct store_certificate_list certs;
+	struct store_certificate_filter all = {.now = f->now};
+	char *web;
+	struct ca_create bad = {.name = "via web server",
+				.kind = "intermediate",
+				.subject = {.cn = "x"},
+				.path_length = -1};
+	struct ca_create pss = {.name = "pss on ec",
+				.kind = "root",
+				.subject = {.cn = "x"},
+				.pss = 1,
+				.path_length = -1};
+
+	ca_make(f, "rules root", "root", "ml-dsa", NULL, &root);
+	assert_string_equal(root.key_type, "ml-dsa-65");
+	web = web_template(f, root.id);
+	bad.parent_id = root.id;
+	bad.parent_template_id = web;
+	assert_int_equal(ca_create(&f->ctx, &f->who, &bad, f->now, &out, &err),
+			 ENGINE_INVALID);
+	assert_string_equal(err.field, "parent_template_id");
+	bad.parent_id = NULL;
+	assert_int_equal(ca_create(&f->ctx, &f->who, &bad, f->now, &out, &err),
+			 ENGINE_INVALID);
+	assert_int_equal(ca_create(&f->ctx, &f->who, &pss, f->now, &out, &err),
+			 ENGINE_INVALID);
+	assert_string_equal(err.field, "rsa_pss");
+
+	ca_make(f, "rules issuing", "intermediate", "ecdsa-p256", root.id,
+		&mid);
+	assert_int_equal(
+	    ca_delete(&f->ctx, &f->who, root.id, root.name, f->now, &err),
+	    ENGINE_CONFLICT);
+	all.ca_id = root.id;
+	assert_int_equal(
+	    certificate_list(&f->ctx, &f->who, &all, NULL, 10, &certs, &err),
+	    ENGINE_OK);
+	/* The root's own certificate, and the intermediate's. */
+	assert_int_equal(certs.n, 2);
+	for (size_t i = 0; i < certs.n; i++)
+		if (strstr(certs.items[i].subject, "rules root") != NULL)
+			assert_int_equal(certificate_revoke(&f->ctx, &f->who,
+							    certs.items[i].id,
+							    "keyCompromise", 0,
+							    f->now, &err),
+					 ENGINE_INVALID);
+	store_certificate_list_free(&certs);
+	assert_int_equal(
+	    ca_delete(&f->ctx, &f->who, mid.id, "wrong", f->now, &err),
+	    ENGINE_INVALID);
+	assert_int_equal(
+	    ca_delete(&f->ctx, &f->who, mid.id, mid.name, f->now, &err),
+	    ENGINE_OK);
+	assert_int_equal(
+	    ca_delete(&f->ctx, &f->who, root.id, root.name, f->now, &err),
+	    ENGINE_OK);
+	free(web);
+	store_ca_free(&mid);
+	store_ca_free(&root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(test_leaf_carries_the_template_extensions),
 	    cmocka_unit_test(test_policy_refusals_name_their_rule),
 	    cmocka_unit_test(test_revoke_hold_release),
+	    cmocka_unit_test(test_ca_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
