@@ -491,3 +491,48 @@ out:
 			json_string_length(claim));
 	json_decref(body);
 }
+
+static const struct json_field renew_fields[] = {
+    {"certificate", JSON_FIELD_STRING, 1, REQ_CSR_MAX},
+    {"csr", JSON_FIELD_STRING, 0, REQ_CSR_MAX},
+    {"csr_der", JSON_FIELD_STRING, 0, REQ_CSR_MAX},
+    {"signature", JSON_FIELD_STRING, 1, REQ_CSR_MAX},
+};
+
+void api_request_renew(struct http_request *req, struct http_response *resp)
+{
+	struct ca_context ctx = api_ca_context(req);
+	struct store_certificate c;
+	struct engine_error err = {0};
+	struct csr_input csr;
+	int64_t now = clock_now();
+	const json_t *sig;
+	uint8_t *signature = NULL;
+	size_t sig_len = 0;
+	json_t *body;
+
+	body = json_body_parse(req, renew_fields, API_N(renew_fields), resp);
+	if (body == NULL)
+		return;
+	sig = json_object_get(body, "signature");
+	if (csr_read(body, &csr, resp) != 0)
+		goto out;
+	if (base64_decode(json_string_value(sig), json_string_length(sig),
+			  &signature, &sig_len) != 0) {
+		http_respond_problem_field(resp, 400, "signature",
+					   "the signature is not base64");
+	} else if (request_renew(
+		       &ctx,
+		       json_string_value(json_object_get(body, "certificate")),
+		       csr.data, csr.len, signature, sig_len, req->address, now,
+		       &c, &err) != ENGINE_OK) {
+		http_respond_engine_error(resp, &err);
+	} else {
+		api_respond_json(resp, 201, api_json_certificate(&c, now, 1));
+		store_certificate_free(&c);
+	}
+	free(csr.owned);
+out:
+	free(signature);
+	json_decref(body);
+}

@@ -26,4 +26,11 @@ void api_request_preapprove(struct http_request *req,
 /* POST /api/v1/requests/claim: no login; the claim is the authority. */
 void api_request_claim(struct http_request *req, struct http_response *resp);
 
+/*
+ * POST /api/v1/certificates/renew, without a login: {certificate, csr or
+ * csr_der, signature} where signature is base64 of the old key's
+ * signature over the CSR's DER. 201 with the new certificate.
+ */
+void api_request_renew(struct http_request *req, struct http_response *resp);
+
 #endif

@@ -85,6 +85,8 @@ static struct route https_table[] = {
      "request_approve", 0},
     {"POST", "/api/v1/requests/{id}/decline", api_request_decline,
      "request_decline", 0},
+    {"POST", "/api/v1/certificates/renew", api_request_renew,
+     "certificate_renew", 0},
     {"GET", "/api/v1/certificates", api_certificate_list, "certificate_list",
      0},
     {"GET", "/api/v1/certificates/{id}", api_certificate_get, "certificate_get",

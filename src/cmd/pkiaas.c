@@ -113,6 +113,8 @@ static const struct cli_command commands[] = {
      "revoke a certificate", cmd_cert_revoke},
     {"cert", "release", "C", "release a certificate from certificateHold",
      cmd_cert_release},
+    {"cert", "renew", "--cert FILE --key FILE --csr FILE [--out FILE]",
+     "renew a certificate with its key, without a login", cmd_cert_renew},
     {NULL, "status", "--server URL [--cacert FILE]",
      "ask the server's /healthz and /readyz", cmd_status},
     {NULL, "version", "", "versions of pkiaas, OpenSSL and libcurl",

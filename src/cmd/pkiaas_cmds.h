@@ -62,5 +62,6 @@ cli_run_fn cmd_cert_show;
 cli_run_fn cmd_cert_download;
 cli_run_fn cmd_cert_revoke;
 cli_run_fn cmd_cert_release;
+cli_run_fn cmd_cert_renew;
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "engine/csr.h"
 #include "engine/keytype.h"
 #include "engine/policy.h"
+#include "engine/serial.h"
 #include "engine/templates.h"
 #include "lib/digest.h"
 #include "lib/rand.h"
@@ -627,4 +629,140 @@ void request_view_free(struct request_view *v)
 	free(v->key_type);
 	free(v->extensions);
 	memset(v, 0, sizeof(*v));
+}
+
+/* Whether signature is old's key's over the CSR's DER. */
+static int possession_proved(X509 *old, X509_REQ *csr, const uint8_t *sig,
+			     size_t sig_len)
+{
+	EVP_PKEY *key = X509_get0_pubkey(old);
+	const char *md = key != NULL && (EVP_PKEY_is_a(key, "RSA") ||
+					 EVP_PKEY_is_a(key, "EC"))
+			     ? "SHA256"
+			     : NULL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *der = NULL;
+	int len = i2d_X509_REQ(csr, &der);
+	int ok = ctx != NULL && key != NULL && len > 0 &&
+		 EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, key,
+					 NULL) == 1 &&
+		 EVP_DigestVerify(ctx, sig, sig_len, der, (size_t)len) == 1;
+
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+/* The stored record of a certificate the holder presents as PEM. */
+static enum engine_result presented(const struct ca_context *ctx,
+				    const char *pem, X509 **cert,
+				    struct store_certificate *rec,
+				    struct engine_error *err)
+{
+	BIO *bio = strlen(pem) < CSR_MAX ? BIO_new_mem_buf(pem, -1) : NULL;
+	unsigned char *der = NULL;
+	char *serial = NULL;
+	int len = 0;
+	enum store_result rc = STORE_NOT_FOUND;
+
+	*cert = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (*cert == NULL)
+		return engine_fail(err, ENGINE_INVALID, "certificate",
+				   "the certificate is not PEM");
+	serial = serial_text(X509_get0_serialNumber(*cert));
+	len = i2d_X509(*cert, &der);
+	if (serial != NULL && len > 0)
+		rc = store_certificate_find_der(ctx->st, serial, der,
+						(size_t)len, rec);
+	free(serial);
+	OPENSSL_free(der);
+	if (rc == STORE_NOT_FOUND)
+		return engine_fail(err, ENGINE_NOT_FOUND, "certificate",
+				   "this server did not issue the certificate");
+	return engine_store_fail(err, rc, "certificate");
+}
+
+/* The template's renewal rules for a certificate valid at now. */
+static enum engine_result renewal_allowed(const struct template_settings *t,
+					  const struct store_certificate *rec,
+					  int64_t now, struct engine_error *err)
+{
+	if (rec->revoked_at != 0 || now >= rec->not_after)
+		return engine_fail(err, ENGINE_INVALID, "certificate",
+				   "only a valid certificate can be renewed; "
+				   "this one is revoked or expired");
+	if (!t->renewal_enabled)
+		return engine_fail(err, ENGINE_INVALID, "certificate",
+				   "the template does not allow renewal "
+				   "(renewal.enabled)");
+	if (rec->not_after - now > (int64_t)t->renewal_within_days * DAY)
+		return engine_fail(err, ENGINE_INVALID, "certificate",
+				   "renewal opens %d days before the "
+				   "certificate expires (renewal.within_days)",
+				   t->renewal_within_days);
+	return ENGINE_OK;
+}
+
+enum engine_result request_renew(const struct ca_context *ctx,
+				 const char *cert_pem, const uint8_t *csr,
+				 size_t csr_len, const uint8_t *signature,
+				 size_t signature_len, const char *address,
+				 int64_t now, struct store_certificate *out,
+				 struct engine_error *err)
+{
+	struct store_certificate rec = {0};
+	struct store_audit a = {.action = "certificate.renew",
+				.object_type = "certificate",
+				.address = address,
+				.actor_name = "holder",
+				.outcome = "success",
+				.at = now};
+	struct issue_input in = {0};
+	struct issue_record r = {0};
+	struct issuing is = {0};
+	GENERAL_NAMES *sans = NULL;
+	X509_REQ *req = NULL;
+	X509 *old = NULL, *fresh = NULL;
+	enum engine_result res = presented(ctx, cert_pem, &old, &rec, err);
+
+	memset(out, 0, sizeof(*out));
+	if (res == ENGINE_OK && rec.template_id == NULL)
+		res = engine_fail(err, ENGINE_INVALID, "certificate",
+				  "the certificate's template was deleted");
+	if (res == ENGINE_OK)
+		res =
+		    issuing_open(ctx, rec.tenant_id, rec.template_id, &is, err);
+	if (res == ENGINE_OK)
+		res = renewal_allowed(&is.tpl, &rec, now, err);
+	if (res == ENGINE_OK && (req = csr_parse(csr, csr_len, err)) == NULL)
+		res = err->code;
+	if (res == ENGINE_OK &&
+	    !possession_proved(old, req, signature, signature_len))
+		res = engine_fail(err, ENGINE_INVALID, "signature",
+				  "the signature over the CSR is not the "
+				  "certificate's key's");
+	if (res == ENGINE_OK) {
+		sans = X509_get_ext_d2i(old, NID_subject_alt_name, NULL, NULL);
+		in.public_key = X509_REQ_get0_pubkey(req);
+		in.subject = X509_get_subject_name(old);
+		in.sans = sans;
+		r.tenant_id = rec.tenant_id;
+		r.template_id = rec.template_id;
+		r.revoke_id = rec.id;
+		a.tenant_id = rec.tenant_id;
+		a.detail = rec.id;
+		r.audit = &a;
+		res = engine_issue(ctx->st, &is.signer, &is.tpl, &in, &r, now,
+				   &fresh, out, err);
+	}
+	X509_free(fresh);
+	X509_free(old);
+	X509_REQ_free(req);
+	GENERAL_NAMES_free(sans);
+	issuing_clear(&is);
+	store_certificate_free(&rec);
+	return res;
 }

@@ -85,6 +85,21 @@ enum engine_result request_claim(const struct ca_context *ctx,
 				 size_t csr_len, const char *address,
 				 int64_t now, struct store_certificate *out,
 				 struct engine_error *err);
+/*
+ * Renews a certificate for the holder of its key, without a login: cert
+ * is the certificate to renew (PEM), csr the new key's request, and
+ * signature the old key's signature over the CSR's DER (SHA-256 for RSA
+ * (PKCS#1 v1.5) and ECDSA keys, the key's own scheme for the others).
+ * The certificate must be valid, of a template that allows renewal, and
+ * within its renewal window; the new one copies its subject and SANs,
+ * and the old one is revoked as superseded in the same transaction.
+ */
+enum engine_result request_renew(const struct ca_context *ctx,
+				 const char *cert_pem, const uint8_t *csr,
+				 size_t csr_len, const uint8_t *signature,
+				 size_t signature_len, const char *address,
+				 int64_t now, struct store_certificate *out,
+				 struct engine_error *err);
 void request_view_free(struct request_view *v);
 
 #endif

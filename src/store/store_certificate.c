@@ -154,6 +154,20 @@ enum store_result store_certificate_find(struct store *st, const char *ca_id,
 				  p, DB_N(p), out);
 }
 
+enum store_result store_certificate_find_der(struct store *st,
+					     const char *serial,
+					     const uint8_t *der, size_t len,
+					     struct store_certificate *out)
+{
+	const struct db_param p[] = {DB_TEXT(serial), DB_BLOB(der, len)};
+
+	return certificate_select(st, "certificate_find_der",
+				  "SELECT " CERTIFICATE_COLUMNS
+				  " FROM certificates WHERE serial = $1 AND "
+				  "der = $2",
+				  p, DB_N(p), out);
+}
+
 /*
  * A statement built from fixed fragments and numbered parameters: no
  * value ever becomes part of the SQL text.

@@ -153,6 +153,12 @@ enum store_result store_certificate_get(struct store *st, const char *tenant_id,
 enum store_result store_certificate_find(struct store *st, const char *ca_id,
 					 const char *serial,
 					 struct store_certificate *out);
+/* A certificate by its serial and exact DER, in any tenant: for a holder
+ * who presents it (renewal). */
+enum store_result store_certificate_find_der(struct store *st,
+					     const char *serial,
+					     const uint8_t *der, size_t len,
+					     struct store_certificate *out);
 enum store_result
 store_certificate_list(struct store *st, const char *tenant_id,
 		       const struct store_certificate_filter *f,

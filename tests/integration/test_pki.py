@@ -139,7 +139,7 @@ PKI_COMMANDS = ["ca create", "ca list", "ca show", "ca csr", "ca import",
                 "request list", "request show", "request approve",
                 "request decline", "request preapprove", "request claim",
                 "cert list", "cert show", "cert download", "cert revoke",
-                "cert release"]
+                "cert release", "cert renew"]
 
 
 def test_help_on_every_pki_command():
@@ -679,6 +679,47 @@ def test_revoke_release_and_search():
     assert shown["pem"].startswith("-----BEGIN CERTIFICATE-----"), shown
 
 
+def test_renewal_by_the_key_holder():
+    p, cli = pki(), pki().cli
+    root = new_root(p.unique("renew-root"))
+    new_template("Renewable", root["id"], settings={
+        "validity_days": 20, "renewal": {"enabled": True, "within_days": 30}})
+    old, old_key = issue("Renewable", root["id"], "renew-old",
+                         "/CN=renew.example.test",
+                         ["DNS:renew.example.test", "DNS:alt.example.test"])
+    old_pem = cert_file(old, "renew-old.pem")
+    csr, new_key = make_csr("renew-new", "/CN=ignored.example")
+    out = p.path("renew-new.pem")
+    cli.run("cert", "renew", "--cert", old_pem, "--key", old_key, "--csr",
+            csr, "--out", out)
+    text = text_of(out)
+    assert "CN=renew.example.test" in text or "CN = renew.example.test" \
+        in text, text
+    assert "DNS:renew.example.test" in text and "DNS:alt.example.test" \
+        in text, text
+    assert "ignored.example" not in text, text
+    # The new certificate is for the new key; the old one is superseded.
+    new_pub = openssl("pkey", "-in", new_key, "-pubout").stdout
+    assert openssl("x509", "-in", out, "-noout", "-pubkey").stdout == new_pub
+    shown = cli.json("cert", "show", old["id"])
+    assert shown["status"] == "revoked", shown
+    assert shown["revocation_reason"] == "superseded", shown
+    # The old certificate renews no more; a wrong key proves nothing; a
+    # template without renewal refuses.
+    p2 = cli.run("cert", "renew", "--cert", old_pem, "--key", old_key,
+                 "--csr", csr, expect=1)
+    assert "revoked or expired" in p2.stderr, p2.stderr
+    fresh_pem = write("renew-fresh.pem", open(out).read())
+    p3 = cli.run("cert", "renew", "--cert", fresh_pem, "--key", old_key,
+                 "--csr", csr, expect=1)
+    assert "not the certificate's key" in p3.stderr, p3.stderr
+    web, web_key = issue("Web Server", root["id"], "renew-web",
+                         "/CN=web.example.test", ["DNS:web.example.test"])
+    p4 = cli.run("cert", "renew", "--cert", cert_file(web, "renew-web.pem"),
+                 "--key", web_key, "--csr", csr, expect=1)
+    assert "renewal.enabled" in p4.stderr, p4.stderr
+
+
 def test_download_formats():
     cli, s = pki().cli, pki().server
     ca = new_root("formats", "--cn", "Formats Root")["id"]
@@ -932,6 +973,7 @@ if __name__ == "__main__":
                     test_bulk_approve_and_decline,
                     test_preapproved_claim,
                     test_revoke_release_and_search,
+                    test_renewal_by_the_key_holder,
                     test_download_formats,
                     test_template_deletion_rules,
                     test_external_intermediate,

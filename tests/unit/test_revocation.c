@@ -244,6 +244,7 @@ static X509_CRL *crl_fetch(struct fixture *f, int64_t now, int64_t *number)
 	const unsigned char *p;
 	X509_CRL *crl;
 	ASN1_INTEGER *n;
+	AUTHORITY_KEYID *aki;
 
 	assert_int_equal(crl_get(&f->ctx, f->ca.id, NULL, now, &d, &err),
 			 ENGINE_OK);
@@ -253,8 +254,10 @@ static X509_CRL *crl_fetch(struct fixture *f, int64_t now, int64_t *number)
 	assert_ptr_equal(p, d.der + d.len);
 	assert_int_equal(X509_CRL_get_version(crl), X509_CRL_VERSION_2);
 	assert_int_equal(X509_CRL_verify(crl, X509_get0_pubkey(f->ca_cert)), 1);
-	assert_non_null(X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier,
-					     NULL, NULL));
+	aki =
+	    X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+	assert_non_null(aki);
+	AUTHORITY_KEYID_free(aki);
 	n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
 	assert_non_null(n);
 	*number = ASN1_INTEGER_get(n);
