@@ -10,6 +10,7 @@
 #include "engine/ca_settings.h"
 #include "engine/csr.h"
 #include "engine/keytype.h"
+#include "engine/ocsp.h"
 #include "engine/serial.h"
 #include "engine/templates.h"
 #include "lib/log.h"
@@ -440,6 +441,23 @@ static void new_ca_clear(struct new_ca *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/*
+ * Issues an active CA's OCSP signing certificate now. A failure only
+ * delays it: the responder issues one on its first query.
+ */
+static void responder_prepare(const struct ca_context *ctx,
+			      const struct store_ca *ca, int64_t now)
+{
+	struct engine_error err = {0};
+
+	if (strcmp(ca->status, "active") == 0 &&
+	    ocsp_signer_ensure(ctx, ca, now, &err) != ENGINE_OK)
+		log_event(LOG_WARN, "ca.ocsp_signer",
+			  "ca=%s error=\"%s\" hint=\"the responder issues "
+			  "its certificate on the first query\"",
+			  ca->id, err.detail);
+}
+
 enum engine_result ca_create(const struct ca_context *ctx,
 			     const struct principal *who,
 			     const struct ca_create *in, int64_t now,
@@ -492,6 +510,8 @@ enum engine_result ca_create(const struct ca_context *ctx,
 	    store_ca_get(ctx->st, who->tenant_id, n.id, out) != STORE_OK)
 		res = engine_fail(err, ENGINE_ERROR, NULL,
 				  "the new CA could not be read back");
+	if (res == ENGINE_OK)
+		responder_prepare(ctx, out, now);
 	new_ca_clear(&n);
 	return res;
 }
@@ -731,6 +751,8 @@ enum engine_result ca_certificate_import(const struct ca_context *ctx,
 	store_ca_free(&ca);
 	if (res == ENGINE_OK)
 		res = ca_get(ctx, who, id, out, err);
+	if (res == ENGINE_OK)
+		responder_prepare(ctx, out, now);
 	return res;
 }
 

@@ -437,6 +437,17 @@ open:
 	return res;
 }
 
+enum engine_result ocsp_signer_ensure(const struct ca_context *ctx,
+				      const struct store_ca *ca, int64_t now,
+				      struct engine_error *err)
+{
+	struct ocsp_signer s = {0};
+	enum engine_result res = signer_get(ctx, ca, now, &s, err);
+
+	signer_clear(&s);
+	return res;
+}
+
 /* Adds one SingleResponse to bs. */
 static int single_add(OCSP_BASICRESP *bs, OCSP_CERTID *id,
 		      const struct ocsp_status *st, int64_t this_update,

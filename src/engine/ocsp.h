@@ -48,5 +48,13 @@ enum engine_result ocsp_respond(const struct ca_context *ctx, const char *ca_id,
 				struct ocsp_answer *out,
 				struct engine_error *err);
 void ocsp_answer_free(struct ocsp_answer *a);
+/*
+ * Makes sure the CA has a usable delegated OCSP signing certificate,
+ * issuing one through the engine when it has none: called when a CA
+ * becomes active, so that its responder is ready before the first query.
+ */
+enum engine_result ocsp_signer_ensure(const struct ca_context *ctx,
+				      const struct store_ca *ca, int64_t now,
+				      struct engine_error *err);
 
 #endif
