@@ -308,11 +308,23 @@ static json_t *pem_value(const char *label, const uint8_t *der, size_t len)
 	return v;
 }
 
-json_t *api_json_ca(const struct store_ca *ca)
+/* The public URL of a CA's object: base + "/" + kind + "/" + id + suffix. */
+static json_t *ca_url(const char *base, const char *kind, const char *id,
+		      const char *suffix)
+{
+	char url[512];
+
+	if (base == NULL || snprintf(url, sizeof(url), "%s/%s/%s%s", base, kind,
+				     id, suffix) >= (int)sizeof(url))
+		return json_null();
+	return json_string(url);
+}
+
+json_t *api_json_ca(const struct store_ca *ca, const char *base_url)
 {
 	return json_pack(
 	    "{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:s?, "
-	    "s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", ca->id, "name", ca->name, "description", ca->description,
 	    "kind", ca->kind, "status", ca->status, "key_type", ca->key_type,
 	    "subject", ca->subject, "serial", ca->serial, "not_before",
@@ -320,7 +332,10 @@ json_t *api_json_ca(const struct store_ca *ca)
 	    api_json_time(ca->not_after), "parent_id", ca->parent_id,
 	    "settings", api_json_parsed(ca->settings), "certificate",
 	    pem_value("CERTIFICATE", ca->cert_der, ca->cert_len), "created_at",
-	    api_json_time(ca->created_at));
+	    api_json_time(ca->created_at), "certificate_url",
+	    ca_url(base_url, "ca", ca->id, ".crt"), "crl_url",
+	    ca_url(base_url, "crl", ca->id, ".crl"), "ocsp_url",
+	    ca_url(base_url, "ocsp", ca->id, ""));
 }
 
 json_t *api_json_template(const struct store_template *t)

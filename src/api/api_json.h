@@ -89,7 +89,7 @@ char *api_pem_encode(const char *label, const uint8_t *der, size_t len);
 /* A stored JSON text as a value; null when absent or not JSON. */
 json_t *api_json_parsed(const char *text);
 /* A CA: never its sealed key; "certificate" is PEM, or null. */
-json_t *api_json_ca(const struct store_ca *ca);
+json_t *api_json_ca(const struct store_ca *ca, const char *base_url);
 json_t *api_json_template(const struct store_template *t);
 /*
  * A request, never its claim hash; with with_csr, "csr" is its PEM (or

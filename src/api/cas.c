@@ -69,8 +69,9 @@ void api_ca_list(struct http_request *req, struct http_response *resp)
 	}
 	items = json_array();
 	for (size_t i = 0; items != NULL && i < list.n; i++)
-		if (json_array_append_new(items, api_json_ca(&list.items[i])) !=
-		    0) {
+		if (json_array_append_new(
+			items,
+			api_json_ca(&list.items[i], req->app->base_url)) != 0) {
 			json_decref(items);
 			items = NULL;
 		}
@@ -158,7 +159,7 @@ void api_ca_create(struct http_request *req, struct http_response *resp)
 		http_respond_engine_error(resp, &err);
 		goto out;
 	}
-	api_respond_json(resp, 201, api_json_ca(&ca));
+	api_respond_json(resp, 201, api_json_ca(&ca, req->app->base_url));
 	store_ca_free(&ca);
 out:
 	create_wipe(req, body);
@@ -178,7 +179,7 @@ void api_ca_get(struct http_request *req, struct http_response *resp)
 		http_respond_engine_error(resp, &err);
 		return;
 	}
-	api_respond_json(resp, 200, api_json_ca(&ca));
+	api_respond_json(resp, 200, api_json_ca(&ca, req->app->base_url));
 	store_ca_free(&ca);
 }
 
@@ -203,7 +204,8 @@ void api_ca_update(struct http_request *req, struct http_response *resp)
 		      &err) != ENGINE_OK) {
 		http_respond_engine_error(resp, &err);
 	} else {
-		api_respond_json(resp, 200, api_json_ca(&ca));
+		api_respond_json(resp, 200,
+				 api_json_ca(&ca, req->app->base_url));
 		store_ca_free(&ca);
 	}
 	json_decref(body);
@@ -249,7 +251,8 @@ void api_ca_certificate_import(struct http_request *req,
 				  clock_now(), &ca, &err) != ENGINE_OK) {
 		http_respond_engine_error(resp, &err);
 	} else {
-		api_respond_json(resp, 200, api_json_ca(&ca));
+		api_respond_json(resp, 200,
+				 api_json_ca(&ca, req->app->base_url));
 		store_ca_free(&ca);
 	}
 	json_decref(body);

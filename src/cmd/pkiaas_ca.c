@@ -40,6 +40,9 @@ static const struct column ca_lines[] = {
     {"not before", "not_before"},
     {"not after", "not_after"},
     {"parent", "parent_id"},
+    {"certificate url", "certificate_url"},
+    {"crl url", "crl_url"},
+    {"ocsp url", "ocsp_url"},
     {"settings", "settings"},
     {"created", "created_at"},
 };

@@ -213,6 +213,8 @@ def build_chain(kt):
                     "--o", "pkiaas tests")
     assert root["key_type"] == kt and root["status"] == "active", root
     assert root["kind"] == "root" and "key_sealed" not in root, root
+    assert root["ocsp_url"].endswith("/ocsp/" + root["id"]), root
+    assert root["crl_url"].endswith("/crl/" + root["id"] + ".crl"), root
     tpl = new_template("Sub CA", root["id"], "certificate-authority")
     inter = cli.json("ca", "create", f"int-{kt}", "--intermediate",
                      "--key-type", kt, "--cn", f"Intermediate {kt}",
