@@ -212,13 +212,20 @@ void api_request_submit(struct http_request *req, struct http_response *resp)
 	struct store_request r;
 	struct csr_input csr;
 	struct principal who;
+	int present = 0;
 	json_t *body;
 
-	if (http_auth(req, &who, resp) != 0)
+	if (http_auth_optional(req, &who, &present, resp) != 0)
 		return;
 	body = json_body_parse(req, submit_fields, API_N(submit_fields), resp);
 	if (body == NULL)
 		return;
+	if (!present &&
+	    request_public_principal(&ctx, api_body_string(body, "template_id"),
+				     req->address, &who, &err) != ENGINE_OK) {
+		http_respond_engine_error(resp, &err);
+		goto out;
+	}
 	if (csr_read(body, &csr, resp) != 0)
 		goto out;
 	if (request_submit(&ctx, &who, api_body_string(body, "template_id"),

@@ -163,7 +163,9 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 				  .tenant_id = (char *)who->tenant_id,
 				  .template_id = (char *)template_id,
 				  .status = "pending",
-				  .requested_by = (char *)who->user_id,
+				  .requested_by = who->user_id[0] != '\0'
+						      ? (char *)who->user_id
+						      : NULL,
 				  .created_at = now};
 	struct store_audit a =
 	    accounts_audit(who, "request.submit", "request", id, now);
@@ -765,4 +767,37 @@ enum engine_result request_renew(const struct ca_context *ctx,
 	issuing_clear(&is);
 	store_certificate_free(&rec);
 	return res;
+}
+
+enum engine_result request_public_principal(const struct ca_context *ctx,
+					    const char *template_id,
+					    const char *address,
+					    struct principal *who,
+					    struct engine_error *err)
+{
+	struct store_template t;
+	struct template_settings s = {0};
+	int open = 0;
+
+	if (template_id != NULL &&
+	    store_template_find(ctx->st, template_id, &t) == STORE_OK) {
+		open = templates_settings(&t, &s, NULL) == ENGINE_OK &&
+		       s.allow_public && s.enabled;
+		memset(who, 0, sizeof(*who));
+		snprintf(who->tenant_id, sizeof(who->tenant_id), "%s",
+			 t.tenant_id);
+		template_settings_clear(&s);
+		store_template_free(&t);
+	}
+	if (!open)
+		return engine_fail(err, ENGINE_UNAUTHENTICATED, NULL,
+				   "log in, or send an API token in "
+				   "\"Authorization: Bearer\"");
+	who->kind = PRINCIPAL_TOKEN;
+	snprintf(who->username, sizeof(who->username), "public");
+	snprintf(who->role, sizeof(who->role), "public");
+	who->permissions = ACCESS_READ | ACCESS_OPERATE;
+	snprintf(who->address, sizeof(who->address), "%s",
+		 address != NULL ? address : "");
+	return ENGINE_OK;
 }

@@ -46,6 +46,18 @@ enum engine_result request_submit(const struct ca_context *ctx,
 				  size_t csr_len, int64_t now,
 				  struct store_request *out,
 				  struct engine_error *err);
+/*
+ * The caller of a request without a login, for a template that allows
+ * them (allow_public): a principal of the template's tenant, named
+ * "public", that may submit to it and read what it gets back.
+ * ENGINE_UNAUTHENTICATED for any other template, so that a template's
+ * existence is not told to strangers.
+ */
+enum engine_result request_public_principal(const struct ca_context *ctx,
+					    const char *template_id,
+					    const char *address,
+					    struct principal *who,
+					    struct engine_error *err);
 enum engine_result request_get(const struct ca_context *ctx,
 			       const struct principal *who, const char *id,
 			       int64_t now, struct request_view *out,

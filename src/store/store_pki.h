@@ -87,6 +87,9 @@ enum store_result store_template_insert(struct store *st,
 enum store_result store_template_get(struct store *st, const char *tenant_id,
 				     const char *id,
 				     struct store_template *out);
+/* A template by id alone, for requests without a login. */
+enum store_result store_template_find(struct store *st, const char *id,
+				      struct store_template *out);
 /* A tenant's templates, of one CA when ca_id is not NULL. */
 enum store_result store_template_list(struct store *st, const char *tenant_id,
 				      const char *ca_id, const char *after,

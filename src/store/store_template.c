@@ -87,6 +87,26 @@ enum store_result store_template_get(struct store *st, const char *tenant_id,
 	return rc;
 }
 
+enum store_result store_template_find(struct store *st, const char *id,
+				      struct store_template *out)
+{
+	const struct db_param p[] = {DB_TEXT(id)};
+	struct db_rows rows;
+	enum store_result rc =
+	    db_run(st, "template_find",
+		   "SELECT " TEMPLATE_COLUMNS " FROM templates WHERE "
+		   "id = $1",
+		   p, DB_N(p), &rows);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == STORE_OK && rows.n_rows == 0)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK)
+		rc = template_read(&rows, 0, out);
+	db_rows_free(&rows);
+	return rc;
+}
+
 enum store_result store_template_list(struct store *st, const char *tenant_id,
 				      const char *ca_id, const char *after,
 				      size_t limit,

@@ -726,6 +726,34 @@ def test_renewal_by_the_key_holder():
     assert "renewal.enabled" in p4.stderr, p4.stderr
 
 
+def test_public_requests_only_where_the_template_allows():
+    p, cli = pki(), pki().cli
+    root = new_root(p.unique("public-root"))
+    open_tpl = new_template("Public", root["id"], settings={
+        "allow_public": True, "auto_approve": True})
+    closed = cli.json("template", "show", "Web Server", "--ca", root["id"])
+    csr, _ = make_csr("public", "/CN=public.example.test",
+                      ["DNS:public.example.test"])
+    with open(csr) as f:
+        body = json.dumps({"template_id": open_tpl["id"],
+                           "csr": f.read()}).encode()
+    status, _, raw = p.server.request(
+        "POST", "/api/v1/requests", body=body,
+        headers={"Content-Type": "application/json"})
+    assert status == 201, raw
+    doc = json.loads(raw)
+    assert doc["status"] == "issued" and doc["requested_by"] is None, doc
+    assert "public.example.test" in doc["certificate"]["sans"], doc
+    before = counts()
+    for template_id in (closed["id"], "nosuchtemplate00"):
+        status, _, raw = p.server.request(
+            "POST", "/api/v1/requests",
+            body=body.replace(open_tpl["id"].encode(), template_id.encode()),
+            headers={"Content-Type": "application/json"})
+        assert status == 401, raw
+    assert counts() == before
+
+
 def test_download_formats():
     cli, s = pki().cli, pki().server
     ca = new_root("formats", "--cn", "Formats Root")["id"]
@@ -980,6 +1008,7 @@ if __name__ == "__main__":
                     test_preapproved_claim,
                     test_revoke_release_and_search,
                     test_renewal_by_the_key_holder,
+                    test_public_requests_only_where_the_template_allows,
                     test_download_formats,
                     test_template_deletion_rules,
                     test_external_intermediate,
