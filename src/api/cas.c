@@ -28,6 +28,7 @@ static const struct json_field create_fields[] = {
     {"cps_url", JSON_FIELD_STRING, 0, CA_TEXT_MAX},
     {"parent_id", JSON_FIELD_STRING, 0, CA_TEXT_MAX},
     {"parent_template_id", JSON_FIELD_STRING, 0, CA_TEXT_MAX},
+    {"certificate_settings", JSON_FIELD_OBJECT, 0, 0},
 };
 
 /* The members of "subject"; CN is required by the engine. */
@@ -114,6 +115,8 @@ static void create_read(const json_t *body, struct ca_create *in)
 	in->cps_url = api_body_string(body, "cps_url");
 	in->parent_id = api_body_string(body, "parent_id");
 	in->parent_template_id = api_body_string(body, "parent_template_id");
+	in->certificate_settings =
+	    json_object_get(body, "certificate_settings");
 }
 
 /* Wipes a secret string member of a parsed body in place. */

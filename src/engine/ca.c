@@ -116,9 +116,14 @@ static EVP_PKEY *key_obtain(const struct ca_create *in,
 	return key;
 }
 
-/* The settings a root's own certificate is made with. */
-static void root_template(const struct ca_create *in, int days,
-			  struct template_settings *t)
+/*
+ * The settings a root's own certificate is made with: the
+ * certificate-authority starter's, the CPS URL as a policy, then what
+ * the creator asked. ENGINE_INVALID naming a bad member.
+ */
+static enum engine_result root_template(const struct ca_create *in, int days,
+					struct template_settings *t,
+					struct engine_error *err)
 {
 	template_starter("certificate-authority", t);
 	t->validity_days = days;
@@ -128,6 +133,18 @@ static void root_template(const struct ca_create *in, int days,
 	t->crl_distribution_point = 0;
 	t->max_sans = 0;
 	t->require_san = 0;
+	if (in->cps_url != NULL && *in->cps_url != '\0') {
+		t->policies_include = 1;
+		snprintf(t->policy_oid, sizeof(t->policy_oid), "2.5.29.32.0");
+		snprintf(t->cps_url, sizeof(t->cps_url), "%s", in->cps_url);
+	}
+	if (in->certificate_settings != NULL &&
+	    template_settings_merge_json(t, in->certificate_settings, err) !=
+		ENGINE_OK)
+		return err->code;
+	t->validity_days = days;
+	t->ca = 1;
+	return ENGINE_OK;
 }
 
 static enum engine_result create_check(const struct ca_create *in,
@@ -156,6 +173,12 @@ static enum engine_result create_check(const struct ca_create *in,
 	if (strcmp(in->kind, "root") == 0 && in->parent_id != NULL)
 		return engine_fail(err, ENGINE_INVALID, "parent_id",
 				   "a root has no parent");
+	if (in->certificate_settings != NULL && strcmp(in->kind, "root") != 0)
+		return engine_fail(
+		    err, ENGINE_INVALID, "certificate_settings",
+		    "an intermediate's certificate is made by "
+		    "its parent's template; certificate_settings "
+		    "is for roots");
 	if (in->parent_template_id != NULL && in->parent_id == NULL)
 		return engine_fail(err, ENGINE_INVALID, "parent_template_id",
 				   "parent_template_id needs parent_id");
@@ -298,15 +321,16 @@ static enum engine_result root_issue(const struct ca_context *ctx,
 	    accounts_audit(who, "certificate.issue", "certificate", NULL, now);
 	struct issue_record rec = {.tenant_id = who->tenant_id, .audit = &a};
 	struct template_settings tpl;
-	struct store_certificate stored;
+	struct store_certificate stored = {0};
 	X509 *cert = NULL;
 	enum engine_result res;
 
 	snprintf(signer.hash, sizeof(signer.hash), "%s", n->settings.hash);
-	root_template(in, n->days, &tpl);
 	a.detail = "root CA certificate";
-	res = engine_issue(ctx->st, &signer, &tpl, &input, &rec, now, &cert,
-			   &stored, err);
+	res = root_template(in, n->days, &tpl, err);
+	if (res == ENGINE_OK)
+		res = engine_issue(ctx->st, &signer, &tpl, &input, &rec, now,
+				   &cert, &stored, err);
 	template_settings_clear(&tpl);
 	if (res == ENGINE_OK)
 		res = ca_activate(ctx, who, n->id, cert, NULL, now, err);

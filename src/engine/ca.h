@@ -44,6 +44,13 @@ struct ca_create {
 	int validity_days;	   /* 0: CA_ROOT_DAYS / CA_INTERMEDIATE_DAYS */
 	int path_length;	   /* -1: none */
 	const char *cps_url;	   /* may be NULL */
+	/*
+	 * Template settings (docs/templates.md) for a root's own
+	 * certificate, over the certificate-authority starter's: key
+	 * usage, extended key usage, policies... NULL for the defaults. An
+	 * intermediate's certificate is its parent's template's to decide.
+	 */
+	const struct json_t *certificate_settings;
 	/* an intermediate signed at once by another CA of the tenant: */
 	const char *parent_id;		/* NULL: make a CSR only */
 	const char *parent_template_id; /* NULL: a CA template of it */

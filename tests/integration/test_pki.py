@@ -312,6 +312,32 @@ def test_ca_defaults_and_bad_input():
     assert "defaults" in listed, listed
 
 
+def test_root_certificate_settings_and_cps():
+    p = pki()
+    name = p.unique("settings-root")
+    status, body = api("POST", "/api/v1/cas", {
+        "name": name, "kind": "root", "subject": {"CN": name},
+        "cps_url": "https://pki.example.test/cps",
+        "certificate_settings": {
+            "key_usage": ["keyCertSign", "cRLSign"],
+            "extended_key_usage": ["serverAuth", "clientAuth"]}})
+    assert status == 201, body
+    text = text_of(write(name + ".pem", body["certificate"]))
+    assert "TLS Web Server Authentication" in text, text
+    assert "Digital Signature" not in text, text
+    assert "https://pki.example.test/cps" in text, text
+    assert "X509v3 Any Policy" in text, text
+    status, body = api("POST", "/api/v1/cas", {
+        "name": p.unique("bad-settings"), "kind": "root",
+        "subject": {"CN": "x"},
+        "certificate_settings": {"key_usage": ["bogus"]}})
+    assert status == 400 and body["field"].startswith("key_usage"), body
+    status, body = api("POST", "/api/v1/cas", {
+        "name": p.unique("mid-settings"), "kind": "intermediate",
+        "subject": {"CN": "x"}, "certificate_settings": {}})
+    assert status == 400 and body["field"] == "certificate_settings", body
+
+
 def test_tls_handshake_with_ecdsa_and_rsa_leaves():
     cli = pki().cli
     root = new_root("tls-root", "--cn", "TLS Root")
@@ -999,6 +1025,7 @@ if __name__ == "__main__":
                     test_ca_defaults_and_bad_input,
                     test_chain_every_fast_key_type,
                     test_chain_small_slh_dsa_sets,
+                    test_root_certificate_settings_and_cps,
                     test_tls_handshake_with_ecdsa_and_rsa_leaves,
                     test_policy_refusals_name_their_rule_and_create_nothing,
                     test_template_options_change_the_certificate,

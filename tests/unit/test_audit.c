@@ -22,10 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "store/store.h"
 #include "testutil.h"
+#include "testutil_db.h"
 
 #define POOL	  4
 #define THREADS	  8
@@ -41,80 +41,14 @@
 struct fixture {
 	struct store *st;
 	char url[URL_MAX];
-	char dbname[32]; /* the PostgreSQL database made for the test */
 };
-
-static bool on_postgres(void)
-{
-	const char *b = getenv("PKIAAS_TEST_BACKEND");
-
-	return b != NULL && strcmp(b, "postgres") == 0;
-}
-
-/* 12 random hex digits, to name a database. */
-static void random_hex(char out[13])
-{
-	unsigned char b[6];
-
-	assert_int_equal(getrandom(b, sizeof(b), 0), sizeof(b));
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The URL of the test cluster's postgres database. */
-static void pg_base_url(char *out, size_t n)
-{
-	const char *dir = getenv("PKIAAS_TEST_PG");
-	char path[URL_MAX];
-	FILE *f;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("no %s: start the cluster (tests/pg_cluster.sh)",
-			 path);
-	assert_non_null(fgets(out, (int)n, f));
-	fclose(f);
-	out[strcspn(out, "\r\n")] = '\0';
-}
-
-/* Runs sql on the cluster's postgres database. */
-static void pg_admin(const char *sql)
-{
-	char url[URL_MAX];
-	PGconn *conn;
-	PGresult *res;
-
-	pg_base_url(url, sizeof(url));
-	conn = PQconnectdb(url);
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(conn));
-	PQclear(res);
-	PQfinish(conn);
-}
 
 static int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char hex[13], sql[128], base[URL_MAX];
 
 	assert_non_null(f);
-	random_hex(hex);
-	if (on_postgres()) {
-		snprintf(f->dbname, sizeof(f->dbname), "t_%s", hex);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
-		pg_admin(sql);
-		pg_base_url(base, sizeof(base));
-		*strrchr(base, '/') = '\0';
-		assert_true(snprintf(f->url, sizeof(f->url), "%s/%s", base,
-				     f->dbname) < (int)sizeof(f->url));
-	} else {
-		snprintf(f->url, sizeof(f->url), "sqlite:%s/%s.db",
-			 testutil_tmpdir(), hex);
-	}
+	testutil_db_url(f->url, sizeof(f->url));
 	assert_int_equal(store_open(f->url, NULL, POOL, &f->st), STORE_OK);
 	assert_int_equal(store_migrate(f->st, NULL, NULL), STORE_OK);
 	*state = f;
@@ -124,14 +58,9 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char sql[128];
 
 	store_close(f->st);
-	if (f->dbname[0] != '\0') {
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
-			 f->dbname);
-		pg_admin(sql);
-	}
+	testutil_db_drop(f->url);
 	free(f);
 	return 0;
 }
@@ -148,7 +77,7 @@ struct raw {
 static void raw_open(const struct fixture *f, struct raw *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (on_postgres()) {
+	if (testutil_on_postgres()) {
 		r->pg = PQconnectdb(f->url);
 		assert_int_equal(PQstatus(r->pg), CONNECTION_OK);
 		return;

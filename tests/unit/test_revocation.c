@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 #include <openssl/ocsp.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "engine/accounts.h"
 #include "engine/ca.h"
@@ -30,6 +28,7 @@
 #include "engine/request.h"
 #include "engine/templates.h"
 #include "testutil.h"
+#include "testutil_db.h"
 
 #define URL_MAX	 512
 #define BASE_URL "http://pki.example.test:8080"
@@ -43,60 +42,10 @@ struct fixture {
 	struct principal who;
 	int64_t now;
 	char url[URL_MAX];
-	char dbname[32]; /* the PostgreSQL database made for the test */
 	struct store_ca ca, other;
 	X509 *ca_cert, *other_cert;
 	char *template_id;
 };
-
-static bool on_postgres(void)
-{
-	const char *b = getenv("PKIAAS_TEST_BACKEND");
-
-	return b != NULL && strcmp(b, "postgres") == 0;
-}
-
-static void random_hex(char out[13])
-{
-	unsigned char b[6];
-
-	assert_int_equal(getrandom(b, sizeof(b), 0), sizeof(b));
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-static void pg_base_url(char *out, size_t n)
-{
-	const char *dir = getenv("PKIAAS_TEST_PG");
-	char path[URL_MAX];
-	FILE *f;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("no %s: start the cluster (tests/pg_cluster.sh)",
-			 path);
-	assert_non_null(fgets(out, (int)n, f));
-	fclose(f);
-	out[strcspn(out, "\r\n")] = '\0';
-}
-
-static void pg_admin(const char *sql)
-{
-	char url[URL_MAX];
-	PGconn *conn;
-	PGresult *res;
-
-	pg_base_url(url, sizeof(url));
-	conn = PQconnectdb(url);
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(conn));
-	PQclear(res);
-	PQfinish(conn);
-}
 
 static X509 *der_cert(const uint8_t *der, size_t len)
 {
@@ -131,22 +80,9 @@ static int setup(void **state)
 	    .id = "tenant0000000001", .name = "acme", .created_at = 1};
 	struct store_template_list list;
 	struct engine_error err = {0};
-	char hex[13], q[128], base[URL_MAX];
 
 	assert_non_null(f);
-	random_hex(hex);
-	if (on_postgres()) {
-		snprintf(f->dbname, sizeof(f->dbname), "t_%s", hex);
-		snprintf(q, sizeof(q), "CREATE DATABASE %s", f->dbname);
-		pg_admin(q);
-		pg_base_url(base, sizeof(base));
-		*strrchr(base, '/') = '\0';
-		assert_true(snprintf(f->url, sizeof(f->url), "%s/%s", base,
-				     f->dbname) < (int)sizeof(f->url));
-	} else {
-		snprintf(f->url, sizeof(f->url), "sqlite:%s/%s.db",
-			 testutil_tmpdir(), hex);
-	}
+	testutil_db_url(f->url, sizeof(f->url));
 	assert_int_equal(store_open(f->url, NULL, 4, &f->st), STORE_OK);
 	assert_int_equal(store_migrate(f->st, NULL, NULL), STORE_OK);
 	assert_int_equal(kek_load(testutil_tmpdir(), KEK_B64, &f->kek, NULL),
@@ -170,7 +106,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char q[128];
 
 	X509_free(f->ca_cert);
 	X509_free(f->other_cert);
@@ -179,11 +114,7 @@ static int teardown(void **state)
 	free(f->template_id);
 	kek_free(f->kek);
 	store_close(f->st);
-	if (f->dbname[0] != '\0') {
-		snprintf(q, sizeof(q), "DROP DATABASE %s WITH (FORCE)",
-			 f->dbname);
-		pg_admin(q);
-	}
+	testutil_db_drop(f->url);
 	free(f);
 	return 0;
 }

@@ -11,20 +11,19 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/migration.h"
 #include "store/store.h"
 #include "testutil.h"
+#include "testutil_db.h"
 
 #define POOL	    4
 #define THREADS	    8
@@ -35,15 +34,7 @@
 struct fixture {
 	struct store *st;
 	char url[URL_MAX];
-	char dbname[32]; /* the PostgreSQL database made for the test */
 };
-
-static bool on_postgres(void)
-{
-	const char *b = getenv("PKIAAS_TEST_BACKEND");
-
-	return b != NULL && strcmp(b, "postgres") == 0;
-}
 
 static int newest_of(const struct migration *m)
 {
@@ -56,76 +47,16 @@ static int newest_of(const struct migration *m)
 
 static int newest_migration(void)
 {
-	return newest_of(on_postgres() ? migrations_postgres
-				       : migrations_sqlite);
-}
-
-/* 12 random hex digits, to name a database. */
-static void random_hex(char out[13])
-{
-	unsigned char b[6];
-
-	assert_int_equal(getrandom(b, sizeof(b), 0), sizeof(b));
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The URL of the test cluster's postgres database. */
-static void pg_base_url(char *out, size_t n)
-{
-	const char *dir = getenv("PKIAAS_TEST_PG");
-	char path[URL_MAX];
-	FILE *f;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("no %s: start the cluster (tests/pg_cluster.sh)",
-			 path);
-	assert_non_null(fgets(out, (int)n, f));
-	fclose(f);
-	out[strcspn(out, "\r\n")] = '\0';
-}
-
-/* Runs sql on the cluster's postgres database; returns the rows. */
-static PGresult *pg_admin(const char *sql)
-{
-	char url[URL_MAX];
-	PGconn *conn;
-	PGresult *res;
-	ExecStatusType status;
-
-	pg_base_url(url, sizeof(url));
-	conn = PQconnectdb(url);
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(conn));
-	PQfinish(conn);
-	return res;
+	return newest_of(testutil_on_postgres() ? migrations_postgres
+						: migrations_sqlite);
 }
 
 static int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char hex[13], sql[128], base[URL_MAX];
 
 	assert_non_null(f);
-	random_hex(hex);
-	if (on_postgres()) {
-		snprintf(f->dbname, sizeof(f->dbname), "t_%s", hex);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
-		PQclear(pg_admin(sql));
-		pg_base_url(base, sizeof(base));
-		*strrchr(base, '/') = '\0';
-		assert_true(snprintf(f->url, sizeof(f->url), "%s/%s", base,
-				     f->dbname) < (int)sizeof(f->url));
-	} else {
-		snprintf(f->url, sizeof(f->url), "sqlite:%s/%s.db",
-			 testutil_tmpdir(), hex);
-	}
+	testutil_db_url(f->url, sizeof(f->url));
 	assert_int_equal(store_open(f->url, NULL, POOL, &f->st), STORE_OK);
 	*state = f;
 	return 0;
@@ -134,14 +65,9 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char sql[128];
 
 	store_close(f->st);
-	if (f->dbname[0] != '\0') {
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
-			 f->dbname);
-		PQclear(pg_admin(sql));
-	}
+	testutil_db_drop(f->url);
 	free(f);
 	return 0;
 }
@@ -161,7 +87,7 @@ static void test_migrate(void **state)
 	int from = -1, to = -1, version = -1, newest = newest_migration();
 
 	assert_string_equal(store_backend(st),
-			    on_postgres() ? "postgres" : "sqlite");
+			    testutil_on_postgres() ? "postgres" : "sqlite");
 	assert_true(newest >= 1);
 	assert_int_equal(store_schema_version(st, &version), STORE_OK);
 	assert_int_equal(version, 0);
@@ -494,16 +420,11 @@ static void test_default_path(void **state)
 static int pg_backends(const char *dbname)
 {
 	char sql[160];
-	PGresult *res;
-	int n;
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'",
 		 dbname);
-	res = pg_admin(sql);
-	n = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return n;
+	return (int)testutil_pg_admin(sql);
 }
 
 static void pg_terminate(const char *dbname)
@@ -514,7 +435,7 @@ static void pg_terminate(const char *dbname)
 		 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 		 "WHERE datname = '%s'",
 		 dbname);
-	PQclear(pg_admin(sql));
+	testutil_pg_admin(sql);
 }
 
 /* Connections the server closed are replaced without the caller seeing. */
@@ -523,23 +444,25 @@ static void test_pg_reconnect(void **state)
 	struct fixture *f = *state;
 	struct store *st;
 	enum store_result rc = STORE_ERROR;
+	const char *db;
 	int i;
 
-	if (!on_postgres())
+	if (!testutil_on_postgres())
 		skip();
+	db = testutil_db_name(f->url);
 	st = migrated(state);
 	assert_int_equal(store_ping(st), STORE_OK);
 
 	/* Closed while idle: noticed before use. */
-	pg_terminate(f->dbname);
-	for (i = 0; i < WAIT_ROUNDS && pg_backends(f->dbname) > 0; i++)
+	pg_terminate(db);
+	for (i = 0; i < WAIT_ROUNDS && pg_backends(db) > 0; i++)
 		usleep(50000);
 	usleep(100000);
 	assert_int_equal(store_ping(st), STORE_OK);
 	assert_int_equal(store_error_count(st), 0);
 
 	/* Closed at any moment: at worst a call fails, the next works. */
-	pg_terminate(f->dbname);
+	pg_terminate(db);
 	for (i = 0; i < POOL + 1 && rc != STORE_OK; i++)
 		rc = store_ping(st);
 	assert_int_equal(rc, STORE_OK);

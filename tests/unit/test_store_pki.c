@@ -11,16 +11,14 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "store/store.h"
 #include "testutil.h"
+#include "testutil_db.h"
 
 #define POOL	4
 #define URL_MAX 512
@@ -30,75 +28,7 @@
 struct fixture {
 	struct store *st;
 	char url[URL_MAX];
-	char dbname[32]; /* the PostgreSQL database made for the test */
 };
-
-static bool on_postgres(void)
-{
-	const char *b = getenv("PKIAAS_TEST_BACKEND");
-
-	return b != NULL && strcmp(b, "postgres") == 0;
-}
-
-/* 12 random hex digits, to name a database. */
-static void random_hex(char out[13])
-{
-	unsigned char b[6];
-
-	assert_int_equal(getrandom(b, sizeof(b), 0), sizeof(b));
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The URL of the test cluster's postgres database. */
-static void pg_base_url(char *out, size_t n)
-{
-	const char *dir = getenv("PKIAAS_TEST_PG");
-	char path[URL_MAX];
-	FILE *f;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("no %s: start the cluster (tests/pg_cluster.sh)",
-			 path);
-	assert_non_null(fgets(out, (int)n, f));
-	fclose(f);
-	out[strcspn(out, "\r\n")] = '\0';
-}
-
-/* Runs sql on the database at url; returns the rows (caller clears). */
-static PGresult *pg_sql(const char *url, const char *sql)
-{
-	PGconn *conn = PQconnectdb(url);
-	PGresult *res;
-	ExecStatusType status;
-
-	assert_int_equal(PQstatus(conn), CONNECTION_OK);
-	res = PQexec(conn, sql);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(conn));
-	PQfinish(conn);
-	return res;
-}
-
-static void pg_admin(const char *sql)
-{
-	char url[URL_MAX];
-
-	pg_base_url(url, sizeof(url));
-	PQclear(pg_sql(url, sql));
-}
-
-static int count_row(void *arg, int n, char **values, char **names)
-{
-	(void)names;
-	if (n > 0 && values[0] != NULL)
-		*(long long *)arg = strtoll(values[0], NULL, 10);
-	return 0;
-}
 
 /*
  * Runs sql on the fixture's database beside the store, and returns the
@@ -106,26 +36,9 @@ static int count_row(void *arg, int n, char **values, char **names)
  */
 static long long sql(void **state, const char *text)
 {
-	struct fixture *f = *state;
-	long long v = 0;
-	sqlite3 *db;
-	char *err = NULL;
+	const struct fixture *f = *state;
 
-	if (on_postgres()) {
-		PGresult *res = pg_sql(f->url, text);
-
-		if (PQntuples(res) > 0 && PQnfields(res) > 0)
-			v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
-		return v;
-	}
-	assert_int_equal(sqlite3_open(f->url + strlen("sqlite:"), &db),
-			 SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, text, count_row, &v, &err) != SQLITE_OK)
-		fail_msg("%s: %s", text, err);
-	sqlite3_close(db);
-	return v;
+	return testutil_db_int(f->url, text);
 }
 
 /* Rows of audit_log with action. */
@@ -152,22 +65,9 @@ static long long rows_where(void **state, const char *table, const char *where)
 static int fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char hex[13], q[128], base[URL_MAX];
 
 	assert_non_null(f);
-	random_hex(hex);
-	if (on_postgres()) {
-		snprintf(f->dbname, sizeof(f->dbname), "t_%s", hex);
-		snprintf(q, sizeof(q), "CREATE DATABASE %s", f->dbname);
-		pg_admin(q);
-		pg_base_url(base, sizeof(base));
-		*strrchr(base, '/') = '\0';
-		assert_true(snprintf(f->url, sizeof(f->url), "%s/%s", base,
-				     f->dbname) < (int)sizeof(f->url));
-	} else {
-		snprintf(f->url, sizeof(f->url), "sqlite:%s/%s.db",
-			 testutil_tmpdir(), hex);
-	}
+	testutil_db_url(f->url, sizeof(f->url));
 	assert_int_equal(store_open(f->url, NULL, POOL, &f->st), STORE_OK);
 	assert_int_equal(store_migrate(f->st, NULL, NULL), STORE_OK);
 	*state = f;
@@ -179,14 +79,9 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char q[128];
 
 	store_close(f->st);
-	if (f->dbname[0] != '\0') {
-		snprintf(q, sizeof(q), "DROP DATABASE %s WITH (FORCE)",
-			 f->dbname);
-		pg_admin(q);
-	}
+	testutil_db_drop(f->url);
 	free(f);
 	return 0;
 }
