@@ -256,6 +256,61 @@ def test_crl_check():
     harness.problem(body, headers, 404)
 
 
+def test_crl_check_all_on_a_chain():
+    c = ctx()
+    status, mid = c.api("POST", "/api/v1/cas", {
+        "name": "Revocation Issuing " + secrets.token_hex(3),
+        "kind": "intermediate", "parent_id": c.ca["id"],
+        "subject": {"CN": "Revocation Issuing"}})
+    assert status == 201, mid
+    mid_pem = c.write("mid.pem", mid["certificate"])
+    status, page = c.api("GET", "/api/v1/templates?ca_id=" + mid["id"])
+    assert status == 200, page
+    name = "chained.example.test"
+    csr, key = c.path(name + ".csr"), c.path(name + ".key")
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj",
+            "/CN=" + name, "-addext", "subjectAltName=DNS:" + name, "-out",
+            csr)
+    with open(csr) as f:
+        status, req = c.api("POST", "/api/v1/requests",
+                            {"template_id": page["items"][0]["id"],
+                             "csr": f.read()})
+    assert status == 201, req
+    status, leaf = c.api("POST", f"/api/v1/requests/{req['id']}/approve", {})
+    assert status == 200, leaf
+    leaf_pem = c.write(name + ".pem", leaf["pem"])
+
+    def verify():
+        # The root has no distribution point of its own (nothing above
+        # it signs its status): its CRL comes from its URL by hand; the
+        # others' by their distribution points.
+        status, _, crl = c.server.request("GET", f"/crl/{c.ca['id']}.pem",
+                                          port="http")
+        assert status == 200
+        root_crl = c.write("root-crl.pem", crl)
+        p = openssl("verify", "-crl_check_all", "-crl_download", "-CRLfile",
+                    root_crl, "-CAfile", c.ca_pem, "-untrusted", mid_pem,
+                    leaf_pem, expect=None)
+        return p.returncode, p.stdout.decode() + p.stderr.decode()
+
+    rc, out = verify()
+    assert rc == 0, out
+    # The intermediate's own certificate, as the root issued it.
+    status, page = c.api("GET", f"/api/v1/certificates?ca_id={c.ca['id']}"
+                         "&q=Revocation%20Issuing")
+    assert status == 200 and len(page["items"]) == 1, page
+    status, doc = c.api(
+        "POST", f"/api/v1/certificates/{page['items'][0]['id']}/revoke",
+        {"reason": "cACompromise"})
+    assert status == 200, doc
+    rc, out = verify()
+    assert rc != 0 and "certificate revoked" in out, out
+    out = c.ocsp(mid_pem)
+    assert status_line(out, mid_pem) == "revoked", out
+    assert "Reason: cACompromise" in out, out
+
+
 def test_aia_files():
     c = ctx()
     status, headers, der = c.server.request(
@@ -317,5 +372,6 @@ def test_two_nodes_share_status():
 
 if __name__ == "__main__":
     harness.run(test_ocsp_good_then_revoked, test_ocsp_unauthorized_and_unknown,
-                test_ocsp_malformed_and_get, test_crl_check, test_aia_files,
+                test_ocsp_malformed_and_get, test_crl_check,
+                test_crl_check_all_on_a_chain, test_aia_files,
                 test_two_nodes_share_status)
