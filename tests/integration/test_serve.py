@@ -180,6 +180,10 @@ def test_sighup_reopens_the_log_and_sigterm_exits_cleanly():
             time.sleep(0.05)
         assert os.path.exists(s.log_path), "log not reopened on SIGHUP"
         assert s.get("/healthz")[0] == 200
+        # The certificate is reloaded after the log is reopened.
+        while "event=tls.reloaded" not in s.log() + open(rotated).read() \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert "event=tls.reloaded" in s.log() + open(rotated).read()
     finally:
         assert s.stop(signal.SIGTERM) == 0
