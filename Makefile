@@ -21,7 +21,7 @@ $(BUILD)/CMakeCache.txt: CMakeLists.txt | deps
 		-DPKIAAS_OPENSSL_PREFIX="$$prefix" >/dev/null
 
 build: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 run: build
 	$(BUILD)/bin/pkiaasd serve $(ARGS)
