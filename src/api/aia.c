@@ -15,13 +15,13 @@
 
 static const struct {
 	const char *suffix;
-	enum aia_format format;
+	enum certificate_format format;
 	const char *type;
 } formats[] = {
-    {".crt", AIA_DER, "application/pkix-cert"},
-    {".cer", AIA_DER, "application/pkix-cert"},
-    {".pem", AIA_PEM, "application/x-pem-file"},
-    {".p7c", AIA_PKCS7, "application/pkcs7-mime"},
+    {".crt", CERT_DER, "application/pkix-cert"},
+    {".cer", CERT_DER, "application/pkix-cert"},
+    {".pem", CERT_PEM, "application/x-pem-file"},
+    {".p7c", CERT_PKCS7, "application/pkcs7-mime"},
 };
 
 void api_aia_get(struct http_request *req, struct http_response *resp)

@@ -7,6 +7,7 @@
 #include "cmd/pkiaas_args.h"
 #include "cmd/pkiaas_cmds.h"
 #include "cmd/pkiaas_context.h"
+#include "cmd/pkiaas_pki.h"
 
 #define AUDIT_MAX_LIMIT 200 /* the API's largest page */
 
@@ -48,34 +49,14 @@ static const struct args_opt list_opts[F_NOPTS] = {
     [F_LIMIT] = {"limit", 1},	[F_ALL] = {"all", 0},
 };
 
-/*
- * Parses TIME, epoch seconds or YYYY-MM-DDTHH:MM:SSZ, into decimal epoch
- * seconds in out (size n). 0, or -1 with a message naming option.
- */
+/* TIME (as pki_time reads it) as decimal epoch seconds in out (size n). */
 static int time_parse(const char *option, const char *s, char *out, size_t n)
 {
-	long long secs;
-	struct tm tm;
-	const char *end;
-	time_t t;
+	long long t;
 
-	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
-		if (args_int(option, s, 0, 253402300799LL, &secs) != 0)
-			return -1;
-		snprintf(out, n, "%lld", secs);
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	t = end != NULL && *end == '\0' && strlen(s) == 20 ? timegm(&tm) : -1;
-	if (t < 0) {
-		fprintf(stderr,
-			"pkiaas: %s must be epoch seconds or "
-			"YYYY-MM-DDTHH:MM:SSZ, not '%s'\n",
-			option, s);
+	if (pki_time(option, s, &t) != 0)
 		return -1;
-	}
-	snprintf(out, n, "%lld", (long long)t);
+	snprintf(out, n, "%lld", t);
 	return 0;
 }
 

@@ -10,12 +10,7 @@
 #include <stdint.h>
 
 #include "engine/ca.h"
-
-enum aia_format {
-	AIA_DER,   /* the CA's certificate */
-	AIA_PEM,   /* the same, PEM */
-	AIA_PKCS7, /* DER certs-only PKCS#7: the CA, then its issuers */
-};
+#include "engine/certificate.h"
 
 /*
  * The public CA ca_id, of any tenant. ENGINE_NOT_FOUND when there is
@@ -23,9 +18,14 @@ enum aia_format {
  */
 enum engine_result aia_ca_find(const struct ca_context *ctx, const char *ca_id,
 			       struct store_ca *out, struct engine_error *err);
-/* The CA's certificate in format, as a new buffer the caller frees. */
+/*
+ * The CA's certificate in format (CERT_DER, CERT_PEM, or CERT_PKCS7 for
+ * the certs-only PKCS#7 of the CA and its issuers), as a new buffer the
+ * caller frees.
+ */
 enum engine_result aia_ca_certificate(const struct ca_context *ctx,
-				      const char *ca_id, enum aia_format format,
+				      const char *ca_id,
+				      enum certificate_format format,
 				      uint8_t **data, size_t *len,
 				      struct engine_error *err);
 

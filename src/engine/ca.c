@@ -13,6 +13,7 @@
 #include "engine/ocsp.h"
 #include "engine/serial.h"
 #include "engine/templates.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/rand.h"
 #include "signer/soft.h"
@@ -266,13 +267,6 @@ static enum engine_result ca_insert_pending(const struct ca_context *ctx,
 	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
 }
 
-static int64_t asn1_seconds(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
-}
-
 /* Makes the pending CA id active with cert and the chain above it. */
 static enum engine_result ca_activate(const struct ca_context *ctx,
 				      const struct principal *who,
@@ -291,8 +285,8 @@ static enum engine_result ca_activate(const struct ca_context *ctx,
 
 	row.subject = csr_name_text(X509_get_subject_name(cert));
 	row.serial = serial_text(X509_get0_serialNumber(cert));
-	row.not_before = asn1_seconds(X509_get0_notBefore(cert));
-	row.not_after = asn1_seconds(X509_get0_notAfter(cert));
+	row.not_before = clock_asn1_seconds(X509_get0_notBefore(cert));
+	row.not_after = clock_asn1_seconds(X509_get0_notAfter(cert));
 	if (len > 0 && row.subject != NULL && row.serial != NULL) {
 		row.cert_der = der;
 		row.cert_len = (size_t)len;
@@ -608,26 +602,6 @@ void ca_signer_clear(struct issue_signer *signer)
 	memset(signer, 0, sizeof(*signer));
 }
 
-char *ca_chain_pem(const struct store_ca *ca)
-{
-	const unsigned char *p = ca->cert_der;
-	X509 *cert = ca->cert_der != NULL
-			 ? d2i_X509(NULL, &p, (long)ca->cert_len)
-			 : NULL;
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL, *out = NULL;
-	long len;
-
-	if (cert != NULL && bio != NULL && PEM_write_bio_X509(bio, cert) == 1 &&
-	    (ca->chain_pem == NULL ||
-	     BIO_puts(bio, ca->chain_pem) == (int)strlen(ca->chain_pem)) &&
-	    (len = BIO_get_mem_data(bio, &data)) > 0)
-		out = strndup(data, (size_t)len);
-	X509_free(cert);
-	BIO_free(bio);
-	return out;
-}
-
 /* Every certificate of a PEM bundle, in order; NULL when there is none
  * or the text holds anything else. */
 static STACK_OF(X509) * pem_bundle(const char *pem)
@@ -647,6 +621,26 @@ static STACK_OF(X509) * pem_bundle(const char *pem)
 		certs = NULL;
 	}
 	return certs;
+}
+
+char *ca_chain_pem(const struct store_ca *ca)
+{
+	const unsigned char *p = ca->cert_der;
+	X509 *cert = ca->cert_der != NULL
+			 ? d2i_X509(NULL, &p, (long)ca->cert_len)
+			 : NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL, *out = NULL;
+	long len;
+
+	if (cert != NULL && bio != NULL && PEM_write_bio_X509(bio, cert) == 1 &&
+	    (ca->chain_pem == NULL ||
+	     BIO_puts(bio, ca->chain_pem) == (int)strlen(ca->chain_pem)) &&
+	    (len = BIO_get_mem_data(bio, &data)) > 0)
+		out = strndup(data, (size_t)len);
+	X509_free(cert);
+	BIO_free(bio);
+	return out;
 }
 
 /* Adds the certificates of the tenant's active CAs to trusted (roots)
@@ -894,4 +888,13 @@ enum engine_result ca_delete(const struct ca_context *ctx,
 	rc = store_ca_delete(ctx->st, who->tenant_id, id, &a);
 	store_ca_free(&ca);
 	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
+}
+
+STACK_OF(X509) * ca_chain_stack(const struct store_ca *ca)
+{
+	char *pem = ca_chain_pem(ca);
+	STACK_OF(X509) *chain = pem != NULL ? pem_bundle(pem) : NULL;
+
+	free(pem);
+	return chain;
 }

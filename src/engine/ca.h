@@ -108,5 +108,7 @@ enum engine_result ca_signer_open(const struct ca_context *ctx,
 void ca_signer_clear(struct issue_signer *signer);
 /* The CA's certificate followed by its chain, as PEM; a new string. */
 char *ca_chain_pem(const struct store_ca *ca);
+/* The same as a stack, CA first; NULL when it has no certificate. */
+STACK_OF(X509) * ca_chain_stack(const struct store_ca *ca);
 
 #endif

@@ -65,11 +65,9 @@ static STACK_OF(X509) *
     chain_of(const struct ca_context *ctx, const struct store_certificate *c)
 {
 	const unsigned char *p = c->der;
-	STACK_OF(X509) *chain = sk_X509_new_null();
+	STACK_OF(X509) *chain = sk_X509_new_null(), *above = NULL;
 	struct store_ca ca;
 	X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
-	char *pem = NULL;
-	BIO *bio = NULL;
 
 	if (chain == NULL || x == NULL || sk_X509_push(chain, x) <= 0) {
 		X509_free(x);
@@ -78,22 +76,20 @@ static STACK_OF(X509) *
 	}
 	if (store_ca_get(ctx->st, c->tenant_id, c->ca_id, &ca) != STORE_OK)
 		return chain;
-	pem = ca_chain_pem(&ca);
-	bio = pem != NULL ? BIO_new_mem_buf(pem, -1) : NULL;
-	while (bio != NULL &&
-	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+	above = ca_chain_stack(&ca);
+	while (above != NULL && sk_X509_num(above) > 0) {
+		x = sk_X509_shift(above);
 		if (sk_X509_push(chain, x) <= 0)
 			X509_free(x);
-	ERR_clear_error();
-	BIO_free(bio);
-	free(pem);
+	}
+	sk_X509_free(above);
 	store_ca_free(&ca);
 	return chain;
 }
 
-/* Encodes chain (or its first certificate) as format. */
-static int encode(STACK_OF(X509) * chain, enum certificate_format format,
-		  uint8_t **data, size_t *len)
+int certificate_chain_encode(STACK_OF(X509) * chain,
+			     enum certificate_format format, uint8_t **data,
+			     size_t *len)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	PKCS7 *p7 = NULL;
@@ -144,7 +140,8 @@ certificate_download(const struct ca_context *ctx, const struct principal *who,
 	if (res != ENGINE_OK)
 		return res;
 	chain = chain_of(ctx, &c);
-	if (chain == NULL || encode(chain, format, data, len) != 0)
+	if (chain == NULL ||
+	    certificate_chain_encode(chain, format, data, len) != 0)
 		res = engine_fail(err, ENGINE_ERROR, NULL,
 				  "the certificate could not be encoded");
 	OSSL_STACK_OF_X509_free(chain);

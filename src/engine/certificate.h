@@ -2,6 +2,7 @@
 #ifndef PKIAAS_CERTIFICATE_H
 #define PKIAAS_CERTIFICATE_H
 
+#include <openssl/x509.h>
 #include <stdint.h>
 
 #include "engine/ca.h"
@@ -43,6 +44,13 @@ enum engine_result certificate_release(const struct ca_context *ctx,
 				       const struct principal *who,
 				       const char *id, int64_t now,
 				       struct engine_error *err);
+/*
+ * Encodes chain (its first certificate alone for CERT_PEM and CERT_DER)
+ * into a new buffer the caller frees. 0 or -1.
+ */
+int certificate_chain_encode(STACK_OF(X509) * chain,
+			     enum certificate_format format, uint8_t **data,
+			     size_t *len);
 /* 1 for a reason name of RFC 5280 5.3.1 that may be given. */
 int certificate_reason_valid(const char *reason);
 

@@ -9,6 +9,7 @@
 #include "engine/lint.h"
 #include "engine/policy.h"
 #include "engine/serial.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/rand.h"
 
@@ -16,13 +17,6 @@
 /* Serials are random: a clash is near impossible; retry a few times. */
 #define SERIAL_ROUNDS 3
 #define TEXT_MAX      4096
-
-static int64_t asn1_time_seconds(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
-}
 
 /* The validity: the asked one, or the template's days from now; never
  * past the CA's notAfter. */
@@ -40,7 +34,7 @@ static enum engine_result validity_pick(const struct issue_signer *signer,
 	*until = in->not_after != 0 ? in->not_after
 				    : now + (int64_t)tpl->validity_days * DAY;
 	if (signer->cert != NULL) {
-		cap = asn1_time_seconds(X509_get0_notAfter(signer->cert));
+		cap = clock_asn1_seconds(X509_get0_notAfter(signer->cert));
 		if (*until > cap)
 			*until = cap;
 	}
@@ -83,8 +77,8 @@ static int record_fill(X509 *cert, const struct issue_signer *signer,
 	c->subject = csr_name_text(X509_get_subject_name(cert));
 	c->sans = cert_sans_text(cert);
 	c->key_type = strdup(kt != NULL ? kt->name : "unknown");
-	c->not_before = asn1_time_seconds(X509_get0_notBefore(cert));
-	c->not_after = asn1_time_seconds(X509_get0_notAfter(cert));
+	c->not_before = clock_asn1_seconds(X509_get0_notBefore(cert));
+	c->not_after = clock_asn1_seconds(X509_get0_notAfter(cert));
 	c->created_at = now;
 	if (len > 0) {
 		c->der = malloc((size_t)len);

@@ -202,22 +202,26 @@ static int bootstrap_ca(const struct ca_context *ctx,
 	return -1;
 }
 
+static int name_is_ip(const char *name)
+{
+	unsigned char ip[16];
+
+	return inet_pton(AF_INET, name, ip) == 1 ||
+	       inet_pton(AF_INET6, name, ip) == 1;
+}
+
 /* "DNS:name" or "IP:address" for each name, as SANs. */
 static GENERAL_NAMES *names_sans(const char *const *names, size_t n)
 {
 	char text[TLS_NAMES_MAX][300];
 	const char *parts[TLS_NAMES_MAX];
-	unsigned char ip[16];
 	struct engine_error err = {0};
 
 	if (n == 0 || n > TLS_NAMES_MAX)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		int is_ip = inet_pton(AF_INET, names[i], ip) == 1 ||
-			    inet_pton(AF_INET6, names[i], ip) == 1;
-
 		snprintf(text[i], sizeof(text[i]), "%s:%s",
-			 is_ip ? "IP" : "DNS", names[i]);
+			 name_is_ip(names[i]) ? "IP" : "DNS", names[i]);
 		parts[i] = text[i];
 	}
 	return csr_sans_from_text(parts, n, "tls_names", &err);
@@ -309,14 +313,11 @@ int server_tls_current(X509 *cert, const char *const *names, size_t n_names,
 	    X509_cmp_time(X509_get0_notAfter(cert), &renew_at) <= 0)
 		return 0;
 	for (size_t i = 0; i < n_names; i++) {
-		unsigned char ip[16];
-		int is_ip = inet_pton(AF_INET, names[i], ip) == 1 ||
-			    inet_pton(AF_INET6, names[i], ip) == 1;
-
-		if (is_ip ? X509_check_ip_asc(cert, names[i], 0) != 1
-			  : X509_check_host(cert, names[i], 0,
-					    X509_CHECK_FLAG_NO_WILDCARDS,
-					    NULL) != 1)
+		if (name_is_ip(names[i])
+			? X509_check_ip_asc(cert, names[i], 0) != 1
+			: X509_check_host(cert, names[i], 0,
+					  X509_CHECK_FLAG_NO_WILDCARDS,
+					  NULL) != 1)
 			return 0;
 	}
 	return 1;

@@ -1,6 +1,7 @@
 #include "lib/clock.h"
 
 #include <errno.h>
+#include <openssl/asn1.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,4 +37,11 @@ int64_t clock_monotonic_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t clock_asn1_seconds(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
 }

@@ -12,6 +12,10 @@
 int clock_init(void);
 /* Seconds since the epoch. */
 int64_t clock_now(void);
+/* An ASN.1 time (of a certificate, a CRL) as seconds since the epoch;
+ * 0 when it does not convert. */
+struct asn1_string_st;
+int64_t clock_asn1_seconds(const struct asn1_string_st *t);
 /* Microseconds on a monotonic clock, for durations only. */
 int64_t clock_monotonic_us(void);
 
