@@ -10,9 +10,8 @@
 #include "http/json_body.h"
 #include "lib/clock.h"
 
-#define CERT_TEXT_MAX	1024 /* bytes of a reason */
-#define CERT_SERIAL_MAX 128  /* hex digits of a serial, colons left out */
-#define CERT_DAY	86400
+#define CERT_TEXT_MAX	1024  /* bytes of a reason */
+#define CERT_SERIAL_MAX 128   /* hex digits of a serial, colons left out */
 #define CERT_DAYS_MAX	36500 /* expiring_within_days */
 
 static const struct json_field revoke_fields[] = {
@@ -91,7 +90,7 @@ static int filter_read(const struct http_request *req, int64_t now,
 		return -1;
 	}
 	if (days >= 0)
-		f->expiring_before = now + days * CERT_DAY;
+		f->expiring_before = now + days * CLOCK_DAY;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/accounts_common.h"
+#include "lib/clock.h"
 #include "lib/digest.h"
 #include "lib/rand.h"
 
@@ -92,7 +93,8 @@ enum engine_result accounts_token_create(struct store *st,
 		return accounts_denied(st, who, "token.create", "token", NULL,
 				       now, err);
 	t.role = (char *)role;
-	t.expires_at = expires_in_days > 0 ? now + expires_in_days * 86400 : 0;
+	t.expires_at =
+	    expires_in_days > 0 ? now + expires_in_days * CLOCK_DAY : 0;
 	if (rand_id(id, RAND_ID_LEN) != 0 ||
 	    accounts_secret_new(raw, sizeof(raw)) != 0 ||
 	    digest_sha256_hex(raw, strlen(raw), hash) != 0 ||

@@ -18,7 +18,6 @@
 #include "lib/rand.h"
 #include "signer/soft.h"
 
-#define DAY	  86400
 #define AAD_MAX	  48
 #define CHAIN_MAX 16
 

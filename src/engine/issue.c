@@ -13,7 +13,6 @@
 #include "lib/log.h"
 #include "lib/rand.h"
 
-#define DAY 86400
 /* Serials are random: a clash is near impossible; retry a few times. */
 #define SERIAL_ROUNDS 3
 #define TEXT_MAX      4096
@@ -31,8 +30,9 @@ static enum engine_result validity_pick(const struct issue_signer *signer,
 
 	*from =
 	    in->not_before != 0 ? in->not_before : now - ISSUE_BACKDATE_SECONDS;
-	*until = in->not_after != 0 ? in->not_after
-				    : now + (int64_t)tpl->validity_days * DAY;
+	*until = in->not_after != 0
+		     ? in->not_after
+		     : now + (int64_t)tpl->validity_days * CLOCK_DAY;
 	if (signer->cert != NULL) {
 		cap = clock_asn1_seconds(X509_get0_notAfter(signer->cert));
 		if (*until > cap)

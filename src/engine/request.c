@@ -13,10 +13,10 @@
 #include "engine/policy.h"
 #include "engine/serial.h"
 #include "engine/templates.h"
+#include "lib/clock.h"
 #include "lib/digest.h"
 #include "lib/rand.h"
 
-#define DAY	      86400
 #define REASON_MAX    512
 #define CLAIM_PREFIX  "pkiaas_claim_"
 #define OVERRIDES_MAX 100
@@ -119,7 +119,7 @@ static void overrides_validity(const struct parsed_overrides *p, int64_t now,
 	in->not_after = p->not_after;
 	if (in->not_after == 0 && p->validity_days > 0)
 		in->not_after = (in->not_before != 0 ? in->not_before : now) +
-				(int64_t)p->validity_days * DAY;
+				(int64_t)p->validity_days * CLOCK_DAY;
 }
 
 /* Signs req's CSR through the template, settling request r. */
@@ -263,7 +263,7 @@ static enum engine_result view_fill(const struct ca_context *ctx,
 			       v->request.template_id, &t) == STORE_OK) {
 		if (templates_settings(&t, &s, NULL) == ENGINE_OK) {
 			v->would_not_after =
-			    now + (int64_t)s.validity_days * DAY;
+			    now + (int64_t)s.validity_days * CLOCK_DAY;
 			template_settings_clear(&s);
 		}
 		store_template_free(&t);
@@ -700,7 +700,7 @@ static enum engine_result renewal_allowed(const struct template_settings *t,
 		return engine_fail(err, ENGINE_INVALID, "certificate",
 				   "the template does not allow renewal "
 				   "(renewal.enabled)");
-	if (rec->not_after - now > (int64_t)t->renewal_within_days * DAY)
+	if (rec->not_after - now > (int64_t)t->renewal_within_days * CLOCK_DAY)
 		return engine_fail(err, ENGINE_INVALID, "certificate",
 				   "renewal opens %d days before the "
 				   "certificate expires (renewal.within_days)",

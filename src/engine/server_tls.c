@@ -12,6 +12,7 @@
 #include "engine/accounts_common.h"
 #include "engine/csr.h"
 #include "engine/templates.h"
+#include "lib/clock.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/rand.h"
@@ -342,7 +343,8 @@ static int server_ensure(const struct ca_context *ctx,
 		if (rc == STORE_OK &&
 		    X509_check_issued(root, server->cert) == X509_V_OK &&
 		    server_tls_current(server->cert, names, n_names, now,
-				       (int64_t)SERVER_TLS_RENEW_DAYS * 86400))
+				       (int64_t)SERVER_TLS_RENEW_DAYS *
+					   CLOCK_DAY))
 			return 0;
 		pair_clear(server);
 		if (server_issue(ctx, who, ca, names, n_names, now, server) !=

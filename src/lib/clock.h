@@ -8,6 +8,9 @@
 
 #include <stdint.h>
 
+/* Seconds in a day, for validities given in days. */
+#define CLOCK_DAY 86400
+
 /* Reads PKIAAS_CLOCK_OFFSET; returns -1 when it is set but not a number. */
 int clock_init(void);
 /* Seconds since the epoch. */

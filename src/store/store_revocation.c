@@ -255,14 +255,6 @@ enum store_result store_ocsp_response_put(struct store *st, const char *ca_id,
 		      p, DB_N(p), NULL);
 }
 
-void store_ocsp_response_free(struct store_ocsp_response *r)
-{
-	if (r == NULL)
-		return;
-	free(r->der);
-	memset(r, 0, sizeof(*r));
-}
-
 enum store_result store_ocsp_signer_get(struct store *st, const char *ca_id,
 					struct store_ocsp_signer *out)
 {

@@ -49,7 +49,8 @@ enum store_result store_crl_put(struct store *st, const char *ca_id,
 				int64_t number, const uint8_t *der, size_t len);
 void store_crl_free(struct store_crl *c);
 
-/* A cached OCSP response for one certificate of a CA. */
+/* A cached OCSP response for one certificate of a CA; der is the
+ * caller's to free once read. */
 struct store_ocsp_response {
 	int64_t this_update, next_update;
 	uint8_t *der;
@@ -70,7 +71,6 @@ enum store_result store_ocsp_response_put(struct store *st, const char *ca_id,
 					  const char *serial, const char *hash,
 					  int64_t version,
 					  const struct store_ocsp_response *r);
-void store_ocsp_response_free(struct store_ocsp_response *r);
 
 /* A CA's delegated OCSP signer, with its certificate's record. */
 struct store_ocsp_signer {
