@@ -258,7 +258,10 @@ accounts_session_check(struct store *st, const struct accounts_policy *policy,
 			       access_role_permissions(u.role), address);
 		memcpy(who->session, hash, sizeof(hash));
 		snprintf(who->csrf, sizeof(who->csrf), "%s", s.csrf);
-		store_session_touch(st, hash, now, session_slack(policy));
+		/* Only a stale mark costs a write: most requests read. */
+		if (now - s.last_seen_at >= session_slack(policy))
+			store_session_touch(st, hash, now,
+					    session_slack(policy));
 	}
 	store_session_free(&s);
 	store_user_free(&u);
@@ -329,7 +332,8 @@ enum engine_result accounts_token_check(struct store *st, const char *token,
 				   access_role_permissions(u.role),
 			       address);
 		snprintf(who->token_id, sizeof(who->token_id), "%s", t.id);
-		store_token_touch(st, t.id, now, ACCOUNTS_TOUCH_SLACK);
+		if (now - t.last_used_at >= ACCOUNTS_TOUCH_SLACK)
+			store_token_touch(st, t.id, now, ACCOUNTS_TOUCH_SLACK);
 	}
 	store_token_free(&t);
 	store_user_free(&u);
