@@ -7,8 +7,8 @@ set -euo pipefail
 build_packages=(build-essential cmake pkg-config perl dpkg-dev
 	libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
 	libcurl4-openssl-dev libcmocka-dev)
-test_packages=(postgresql python3 curl clang-format
-	chromium libnss3-tools)
+test_packages=(postgresql python3 curl clang-format pebble
+	chromium libnss3-tools certbot lego dehydrated python3-cryptography)
 
 missing() {
 	local p

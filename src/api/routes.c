@@ -1,5 +1,7 @@
 #include "api/routes.h"
 
+#include "acme/handlers.h"
+#include "api/acme_admin.h"
 #include "api/aia.h"
 #include "api/audit.h"
 #include "api/cas.h"
@@ -58,6 +60,30 @@ static struct route https_table[] = {
     {"GET", "/api/v1/cas/{id}", api_ca_get, "ca_get", 0},
     {"PATCH", "/api/v1/cas/{id}", api_ca_update, "ca_update", 0},
     {"DELETE", "/api/v1/cas/{id}", api_ca_delete, "ca_delete", 0},
+    {"GET", "/api/v1/acme/policies", api_acme_policy_list, "acme_policy_list",
+     0},
+    {"POST", "/api/v1/acme/policies", api_acme_policy_create,
+     "acme_policy_create", 0},
+    {"GET", "/api/v1/acme/policies/{id}", api_acme_policy_get,
+     "acme_policy_get", 0},
+    {"PATCH", "/api/v1/acme/policies/{id}", api_acme_policy_update,
+     "acme_policy_update", 0},
+    {"DELETE", "/api/v1/acme/policies/{id}", api_acme_policy_delete,
+     "acme_policy_delete", 0},
+    {"GET", "/api/v1/acme/policies/{id}/eabs", api_acme_eab_list,
+     "acme_eab_list", 0},
+    {"POST", "/api/v1/acme/policies/{id}/eabs", api_acme_eab_create,
+     "acme_eab_create", 0},
+    {"DELETE", "/api/v1/acme/eabs/{id}", api_acme_eab_delete, "acme_eab_delete",
+     0},
+    {"GET", "/api/v1/acme/accounts", api_acme_account_list, "acme_account_list",
+     0},
+    {"GET", "/api/v1/acme/accounts/{id}", api_acme_account_get,
+     "acme_account_get", 0},
+    {"POST", "/api/v1/acme/accounts/{id}/deactivate",
+     api_acme_account_deactivate, "acme_account_deactivate", 0},
+    {"GET", "/api/v1/acme/accounts/{id}/orders", api_acme_order_list,
+     "acme_order_list", 0},
     {"POST", "/api/v1/cas/{id}/certificate", api_ca_certificate_import,
      "ca_certificate_import", 0},
     {"GET", "/api/v1/cas/{id}/csr", api_ca_csr, "ca_csr", 0},
@@ -97,6 +123,26 @@ static struct route https_table[] = {
      "certificate_revoke", 0},
     {"POST", "/api/v1/certificates/{id}/release", api_certificate_release,
      "certificate_release", 0},
+    {"GET", "/acme/directory", acme_serve_directory, "acme_directory", 0},
+    {"GET", "/acme/new-nonce", acme_serve_new_nonce, "acme_new_nonce", 0},
+    {"POST", "/acme/new-account", acme_serve_new_account, "acme_new_account",
+     0},
+    {"POST", "/acme/account/{id}", acme_serve_account, "acme_account", 0},
+    {"POST", "/acme/account/{id}/orders", acme_serve_account_orders,
+     "acme_account_orders", 0},
+    {"POST", "/acme/key-change", acme_serve_key_change, "acme_key_change", 0},
+    {"POST", "/acme/new-order", acme_serve_new_order, "acme_new_order", 0},
+    {"POST", "/acme/order/{id}", acme_serve_order, "acme_order", 0},
+    {"POST", "/acme/order/{id}/finalize", acme_serve_finalize, "acme_finalize",
+     0},
+    {"POST", "/acme/authz/{order}/{i}", acme_serve_authz, "acme_authz", 0},
+    {"POST", "/acme/chall/{order}/{i}/{j}", acme_serve_challenge,
+     "acme_challenge", 0},
+    {"POST", "/acme/cert/{id}", acme_serve_certificate, "acme_certificate", 0},
+    {"POST", "/acme/revoke-cert", acme_serve_revoke_cert, "acme_revoke_cert",
+     0},
+    {"GET", "/acme/renewal-info/{id}", acme_serve_renewal_info,
+     "acme_renewal_info", 0},
 };
 
 static struct route http_table[] = {

@@ -115,12 +115,57 @@ static const struct cli_command commands[] = {
      cmd_cert_release},
     {"cert", "renew", "--cert FILE --key FILE --csr FILE [--out FILE]",
      "renew a certificate with its key, without a login", cmd_cert_renew},
+    {"acme policy", "create",
+     "NAME --template T [--ca CA] [--domain D]... [--domains-file FILE]",
+     "an ACME policy: the template that signs, pre-approved domains",
+     cmd_acme_policy_create},
+    {"acme policy", "list", "[--ca CA]", "ACME policies, of one CA with --ca",
+     cmd_acme_policy_list},
+    {"acme policy", "show", "P", "one ACME policy (P: id or name)",
+     cmd_acme_policy_show},
+    {"acme policy", "update",
+     "P [--name NAME] [--template T [--ca CA]] [--domain D]... "
+     "[--domains-file FILE] [--add-domain D]... [--remove-domain D]... "
+     "[--no-domains]",
+     "rename a policy, change its template or its domains",
+     cmd_acme_policy_update},
+    {"acme policy", "delete", "P",
+     "delete a policy no account is bound to, and its EABs",
+     cmd_acme_policy_delete},
+    {"acme eab", "create",
+     "--policy P --name NAME [--uses N] [--expires TIME | --days N]",
+     "an external account binding; its HMAC key is printed once",
+     cmd_acme_eab_create},
+    {"acme eab", "list", "--policy P", "a policy's EABs, never their keys",
+     cmd_acme_eab_list},
+    {"acme eab", "delete", "ID",
+     "delete an EAB; accounts registered with it stay bound",
+     cmd_acme_eab_delete},
+    {"acme account", "list", "[--policy P]",
+     "ACME accounts, of one policy with --policy", cmd_acme_account_list},
+    {"acme account", "show", "ID", "one ACME account", cmd_acme_account_show},
+    {"acme account", "deactivate", "ID", "deactivate an ACME account for good",
+     cmd_acme_account_deactivate},
+    {"acme order", "list", "ACCOUNT", "an ACME account's orders",
+     cmd_acme_order_list},
     {NULL, "status", "--server URL [--cacert FILE]",
      "ask the server's /healthz and /readyz", cmd_status},
     {NULL, "version", "", "versions of pkiaas, OpenSSL and libcurl",
      cmd_version},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))
+
+/*
+ * Whether a command's group (NULL for none) is group, or lies in the
+ * family group names: "acme policy" lies in "acme".
+ */
+static int group_within(const char *cmd_group, const char *group)
+{
+	size_t len = strlen(group);
+
+	return cmd_group != NULL && strncmp(cmd_group, group, len) == 0 &&
+	       (cmd_group[len] == '\0' || cmd_group[len] == ' ');
+}
 
 /* Lists the commands of group (NULL: all of them) on out. */
 static void usage(FILE *out, const char *group)
@@ -130,12 +175,15 @@ static void usage(FILE *out, const char *group)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct cli_command *c = &commands[i];
 
-		if (group != NULL &&
-		    (c->group == NULL || strcmp(c->group, group) != 0))
+		int width = c->group ? 15 - (int)strlen(c->group) : 16;
+
+		if (group != NULL && !group_within(c->group, group))
 			continue;
-		fprintf(out, "  %s%s%-*s %s\n", c->group ? c->group : "",
-			c->group ? " " : "",
-			c->group ? 15 - (int)strlen(c->group) : 16, c->name,
+		/* A name too long for the column puts its summary below. */
+		fprintf(out, "  %s%s%-*s%s%s\n", c->group ? c->group : "",
+			c->group ? " " : "", width, c->name,
+			(int)strlen(c->name) > width ? "\n                   "
+						     : " ",
 			c->summary);
 	}
 	fprintf(out, "\nglobal options:\n"
@@ -163,6 +211,16 @@ static int is_group(const char *name)
 	return 0;
 }
 
+/* Whether name is a family of groups ("acme" of "acme policy"). */
+static int is_family(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (group_within(commands[i].group, name) &&
+		    strcmp(commands[i].group, name) != 0)
+			return 1;
+	return 0;
+}
+
 /* The command named by group (or NULL) and name, or NULL. */
 static const struct cli_command *command_find(const char *group,
 					      const char *name)
@@ -180,12 +238,33 @@ static const struct cli_command *command_find(const char *group,
 	return NULL;
 }
 
-/* Finds and runs the command at argv[0]; its exit code. */
+/*
+ * Finds and runs the command at argv[0]; its exit code. A family's
+ * group is its name and the next word: "acme policy".
+ */
 static int dispatch(struct cli_globals *g, int argc, char **argv)
 {
 	const char *group = NULL;
 	const struct cli_command *cmd;
+	char family[32];
 
+	if (is_family(argv[0])) {
+		if (argc < 2 || is_help(argv[1])) {
+			usage(argc < 2 ? stderr : stdout, argv[0]);
+			return argc < 2 ? CLI_USAGE : CLI_OK;
+		}
+		if (snprintf(family, sizeof(family), "%s %s", argv[0],
+			     argv[1]) >= (int)sizeof(family) ||
+		    !is_group(family)) {
+			fprintf(stderr, "pkiaas: unknown command '%s %.20s'\n",
+				argv[0], argv[1]);
+			usage(stderr, argv[0]);
+			return CLI_USAGE;
+		}
+		argv[1] = family;
+		argv++;
+		argc--;
+	}
 	if (is_group(argv[0])) {
 		group = argv[0];
 		if (argc < 2 || is_help(argv[1])) {
@@ -231,7 +310,8 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (is_help(argv[i])) {
-		usage(stdout, i + 1 < argc && is_group(argv[i + 1])
+		usage(stdout, i + 1 < argc && (is_group(argv[i + 1]) ||
+					       is_family(argv[i + 1]))
 				  ? argv[i + 1]
 				  : NULL);
 		return CLI_OK;

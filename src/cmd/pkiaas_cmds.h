@@ -63,5 +63,18 @@ cli_run_fn cmd_cert_download;
 cli_run_fn cmd_cert_revoke;
 cli_run_fn cmd_cert_release;
 cli_run_fn cmd_cert_renew;
+/* pkiaas_acme.c: policies, EABs, accounts and orders of ACME. */
+cli_run_fn cmd_acme_policy_create;
+cli_run_fn cmd_acme_policy_list;
+cli_run_fn cmd_acme_policy_show;
+cli_run_fn cmd_acme_policy_update;
+cli_run_fn cmd_acme_policy_delete;
+cli_run_fn cmd_acme_eab_create;
+cli_run_fn cmd_acme_eab_list;
+cli_run_fn cmd_acme_eab_delete;
+cli_run_fn cmd_acme_account_list;
+cli_run_fn cmd_acme_account_show;
+cli_run_fn cmd_acme_account_deactivate;
+cli_run_fn cmd_acme_order_list;
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acme/service.h"
 #include "api/routes.h"
 #include "cmd/pkiaasd_cmds.h"
 #include "engine/install.h"
@@ -30,6 +31,7 @@ struct server {
 	struct server_tls tls;
 	struct http_port *https, *http;
 	char base_url[512];
+	struct acme_service acme;
 };
 
 /* tls_names split at commas, or localhost, loopback and the host name. */
@@ -171,6 +173,31 @@ static void tls_refresh(struct server *s, int force)
 		  (long long)s->tls.not_after);
 }
 
+/* The ACME service with its validation workers. 0 or -1. */
+static int acme_start(struct server *s)
+{
+	struct ca_context ctx = {s->st, s->kek, s->base_url};
+	struct engine_error err = {0};
+	struct acme_service *a = &s->acme;
+
+	if (acme_engine_init(&a->engine, &ctx, NULL, &err) != ENGINE_OK) {
+		log_event(LOG_ERROR, "acme.start", "error=\"%s\"", err.detail);
+		return -1;
+	}
+	a->validate.http_port = (int)s->cfg.acme_http_port;
+	a->validate.tls_port = (int)s->cfg.acme_tls_port;
+	a->validate.resolver =
+	    *s->cfg.acme_dns_resolver != '\0' ? s->cfg.acme_dns_resolver : NULL;
+	a->validate.timeout_ms = (int)s->cfg.acme_validation_timeout * 1000;
+	a->terms_url = s->cfg.acme_terms_url;
+	a->website = s->cfg.acme_website;
+	a->n_workers = (int)s->cfg.acme_workers;
+	if (acme_service_start(a) != 0)
+		return -1;
+	s->app.acme = a;
+	return 0;
+}
+
 /* KEK, first admin, TLS material, then both ports. 0 or an exit code. */
 static int serve_start(struct server *s, char *password, size_t size,
 		       int *first)
@@ -195,6 +222,8 @@ static int serve_start(struct server *s, char *password, size_t size,
 	s->app.ocsp.validity = s->cfg.ocsp_validity;
 	s->app.policy.session_idle = s->cfg.session_idle;
 	s->app.policy.session_max = s->cfg.session_max;
+	if (acme_start(s) != 0)
+		return EXIT_SETUP;
 	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);
 	if (s->https == NULL)
 		return EXIT_LISTEN;
@@ -232,6 +261,7 @@ static void serve_free(struct server *s)
 
 	http_port_stop(s->https, grace);
 	http_port_stop(s->http, grace);
+	acme_service_stop(&s->acme);
 	server_tls_free(&s->tls);
 	kek_free(s->kek);
 	store_close(s->st);

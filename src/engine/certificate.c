@@ -60,9 +60,8 @@ enum engine_result certificate_get(const struct ca_context *ctx,
 			      : engine_store_fail(err, rc, "certificate");
 }
 
-/* The certificate and the chain of its CA, leaf first. */
-static STACK_OF(X509) *
-    chain_of(const struct ca_context *ctx, const struct store_certificate *c)
+STACK_OF(X509) * certificate_chain(const struct ca_context *ctx,
+				   const struct store_certificate *c)
 {
 	const unsigned char *p = c->der;
 	STACK_OF(X509) *chain = sk_X509_new_null(), *above = NULL;
@@ -139,7 +138,7 @@ certificate_download(const struct ca_context *ctx, const struct principal *who,
 	*len = 0;
 	if (res != ENGINE_OK)
 		return res;
-	chain = chain_of(ctx, &c);
+	chain = certificate_chain(ctx, &c);
 	if (chain == NULL ||
 	    certificate_chain_encode(chain, format, data, len) != 0)
 		res = engine_fail(err, ENGINE_ERROR, NULL,

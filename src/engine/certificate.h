@@ -44,6 +44,9 @@ enum engine_result certificate_release(const struct ca_context *ctx,
 				       const struct principal *who,
 				       const char *id, int64_t now,
 				       struct engine_error *err);
+/* The certificate and the chain of its CA, leaf first, or NULL. */
+STACK_OF(X509) * certificate_chain(const struct ca_context *ctx,
+				   const struct store_certificate *c);
 /*
  * Encodes chain (its first certificate alone for CERT_PEM and CERT_DER)
  * into a new buffer the caller frees. 0 or -1.

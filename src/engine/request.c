@@ -9,6 +9,7 @@
 
 #include "engine/accounts_common.h"
 #include "engine/csr.h"
+#include "engine/issuing.h"
 #include "engine/keytype.h"
 #include "engine/policy.h"
 #include "engine/serial.h"
@@ -20,50 +21,6 @@
 #define REASON_MAX    512
 #define CLAIM_PREFIX  "pkiaas_claim_"
 #define OVERRIDES_MAX 100
-
-/* Everything needed to sign for one template. */
-struct issuing {
-	struct store_template tpl_row;
-	struct template_settings tpl;
-	struct store_ca ca;
-	struct issue_signer signer;
-};
-
-static void issuing_clear(struct issuing *is)
-{
-	store_template_free(&is->tpl_row);
-	template_settings_clear(&is->tpl);
-	store_ca_free(&is->ca);
-	ca_signer_clear(&is->signer);
-}
-
-/* Opens the template of tenant_id and its CA for signing. */
-static enum engine_result issuing_open(const struct ca_context *ctx,
-				       const char *tenant_id,
-				       const char *template_id,
-				       struct issuing *is,
-				       struct engine_error *err)
-{
-	enum store_result rc;
-	enum engine_result res;
-
-	memset(is, 0, sizeof(*is));
-	rc = store_template_get(ctx->st, tenant_id, template_id, &is->tpl_row);
-	if (rc != STORE_OK)
-		return engine_store_fail(err, rc, "template");
-	res = templates_settings(&is->tpl_row, &is->tpl, err);
-	if (res == ENGINE_OK)
-		res =
-		    engine_store_fail(err,
-				      store_ca_get(ctx->st, tenant_id,
-						   is->tpl_row.ca_id, &is->ca),
-				      "CA");
-	if (res == ENGINE_OK)
-		res = ca_signer_open(ctx, &is->ca, &is->signer, err);
-	if (res != ENGINE_OK)
-		issuing_clear(is);
-	return res;
-}
 
 /* Reads stored overrides (JSON) into what engine_issue takes. */
 struct parsed_overrides {

@@ -14,10 +14,28 @@ enum engine_result engine_fail(struct engine_error *err,
 		return code;
 	err->code = code;
 	err->field = NULL;
+	err->type = NULL;
 	if (field != NULL) {
 		snprintf(err->field_buf, sizeof(err->field_buf), "%s", field);
 		err->field = err->field_buf;
 	}
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum engine_result engine_fail_typed(struct engine_error *err,
+				     enum engine_result code, const char *type,
+				     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	err->field = NULL;
+	err->type = type;
 	va_start(ap, fmt);
 	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 	va_end(ap);

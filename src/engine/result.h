@@ -27,6 +27,9 @@ struct engine_error {
 	const char *field;   /* the input member at fault, or NULL */
 	char field_buf[96];  /* holds what field points to */
 	int64_t retry_after; /* seconds, for ENGINE_RATE_LIMITED */
+	/* A protocol's own name for the error, or NULL: ACME's error type
+	 * ("badNonce", "rejectedIdentifier", ...). */
+	const char *type;
 	char detail[256];
 };
 
@@ -34,6 +37,11 @@ struct engine_error {
 enum engine_result engine_fail(struct engine_error *err,
 			       enum engine_result code, const char *field,
 			       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* engine_fail with a protocol's name for the error. */
+enum engine_result engine_fail_typed(struct engine_error *err,
+				     enum engine_result code, const char *type,
+				     const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The engine result of a store failure, with a detail that fits it. */
 enum engine_result engine_store_fail(struct engine_error *err,

@@ -180,8 +180,10 @@ enum engine_result templates_delete(const struct ca_context *ctx,
 	if (rc == STORE_CONFLICT)
 		return engine_fail(err, ENGINE_CONFLICT, NULL,
 				   "a certificate of this template is still "
-				   "active (valid, or on hold): revoke it or "
-				   "let it expire first");
+				   "active (valid, or on hold), or an ACME "
+				   "policy signs with it: revoke the "
+				   "certificate or let it expire, and move "
+				   "or delete the policy first");
 	return rc == STORE_OK ? ENGINE_OK
 			      : engine_store_fail(err, rc, "template");
 }

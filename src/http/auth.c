@@ -104,7 +104,7 @@ void http_auth_cookie_set(struct http_response *resp, const char *secret,
 	http_header_add(resp, "Set-Cookie", value);
 }
 
-static int engine_status(enum engine_result code)
+int http_engine_status(enum engine_result code)
 {
 	switch (code) {
 	case ENGINE_OK: return 200;
@@ -123,7 +123,7 @@ static int engine_status(enum engine_result code)
 void http_respond_engine_error(struct http_response *resp,
 			       const struct engine_error *err)
 {
-	int status = engine_status(err->code);
+	int status = http_engine_status(err->code);
 	char retry[24];
 
 	http_respond_problem_field(

@@ -33,6 +33,8 @@ void http_auth_cookie_set(struct http_response *resp, const char *secret,
  * Answers an engine refusal: the status of err->code, a problem document
  * with err->detail and, when set, "field"; Retry-After for 429.
  */
+/* The HTTP status of an engine result. */
+int http_engine_status(enum engine_result code);
 void http_respond_engine_error(struct http_response *resp,
 			       const struct engine_error *err);
 

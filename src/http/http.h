@@ -19,16 +19,18 @@
 
 struct MHD_Connection;
 struct route;
+struct acme_service;
 
 /* What every handler may use: set up by pkiaasd serve. */
 struct app {
 	struct store *store;
 	int64_t started_at; /* clock_now() at start */
 	struct accounts_policy policy;
-	const struct kek *kek;	  /* seals and opens CA keys */
-	const char *base_url;	  /* http://HOST:PORT relying parties reach */
-	struct crl_options crl;	  /* CRL windows; zero: the defaults */
-	struct ocsp_options ocsp; /* OCSP window; zero: the default */
+	const struct kek *kek;	   /* seals and opens CA keys */
+	const char *base_url;	   /* http://HOST:PORT relying parties reach */
+	struct crl_options crl;	   /* CRL windows; zero: the defaults */
+	struct ocsp_options ocsp;  /* OCSP window; zero: the default */
+	struct acme_service *acme; /* NULL: ACME is not served */
 };
 
 #define HTTP_PARAMS_MAX	 4

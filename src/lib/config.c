@@ -67,6 +67,17 @@ static const struct option options[] = {
 	"most half of crl_validity)"),
     NUM(ocsp_validity, "3600", 60, 7L * 86400,
 	"seconds from an OCSP response's thisUpdate to its nextUpdate"),
+    NUM(acme_http_port, "80", 1, 65535, "port ACME http-01 is checked on"),
+    NUM(acme_tls_port, "443", 1, 65535, "port ACME tls-alpn-01 is checked on"),
+    STR(acme_dns_resolver, "",
+	"IP or IP:PORT of the DNS resolver ACME validation asks (empty: "
+	"the first nameserver of /etc/resolv.conf)"),
+    NUM(acme_workers, "2", 1, 64, "ACME challenge validation threads"),
+    NUM(acme_validation_timeout, "10", 1, 120,
+	"seconds one ACME challenge check may take"),
+    STR(acme_terms_url, "",
+	"terms of service ACME accounts must agree to (empty: none)"),
+    STR(acme_website, "", "website the ACME directory names (empty: none)"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(*options))

@@ -30,6 +30,13 @@ struct config {
 	long crl_validity;    /* seconds from a CRL's thisUpdate to next */
 	long crl_refresh;     /* a CRL this near nextUpdate is signed anew */
 	long ocsp_validity;   /* seconds from an OCSP thisUpdate to next */
+	long acme_http_port;  /* port http-01 is checked on */
+	long acme_tls_port;   /* port tls-alpn-01 is checked on */
+	char *acme_dns_resolver;      /* IP[:PORT]; "": /etc/resolv.conf's */
+	long acme_workers;	      /* challenge validation threads */
+	long acme_validation_timeout; /* seconds one check may take */
+	char *acme_terms_url;	      /* terms of service; "" for none */
+	char *acme_website;	      /* "" for none */
 };
 
 /*

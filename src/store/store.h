@@ -59,6 +59,7 @@ enum store_result store_setting_insert(struct store *st, const char *name,
 				       const uint8_t *value, size_t len);
 
 #include "store/store_accounts.h"
+#include "store/store_acme.h"
 #include "store/store_audit.h"
 #include "store/store_pki.h"
 #include "store/store_revocation.h"

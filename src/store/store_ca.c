@@ -249,7 +249,8 @@ struct ca_delete {
  * Leaves before the branch, as the foreign keys require: requests
  * point at certificates, certificates and requests at templates,
  * templates at the CA, and sub-CAs (which stay) at their parent. The
- * CA's published revocation state goes first.
+ * CA's published revocation state goes first, then its ACME policies
+ * with their EABs, accounts and orders.
  */
 static enum store_result ca_delete_run(struct db_conn *c, void *arg)
 {
@@ -262,6 +263,17 @@ static enum store_result ca_delete_run(struct db_conn *c, void *arg)
 	    "tenant_id = $1 AND id = $2)",
 	    "DELETE FROM revocation_versions WHERE ca_id IN (SELECT id FROM "
 	    "cas WHERE tenant_id = $1 AND id = $2)",
+	    "DELETE FROM acme_orders WHERE account_id IN (SELECT id FROM "
+	    "acme_accounts WHERE policy_id IN (SELECT id FROM acme_policies "
+	    "WHERE tenant_id = $1 AND ca_id = $2))",
+	    "UPDATE acme_orders SET certificate_id = NULL WHERE "
+	    "certificate_id IN (SELECT id FROM certificates WHERE tenant_id = "
+	    "$1 AND ca_id = $2)",
+	    "DELETE FROM acme_accounts WHERE policy_id IN (SELECT id FROM "
+	    "acme_policies WHERE tenant_id = $1 AND ca_id = $2)",
+	    "DELETE FROM acme_eabs WHERE policy_id IN (SELECT id FROM "
+	    "acme_policies WHERE tenant_id = $1 AND ca_id = $2)",
+	    "DELETE FROM acme_policies WHERE tenant_id = $1 AND ca_id = $2",
 	    "DELETE FROM requests WHERE tenant_id = $1 AND template_id IN "
 	    "(SELECT id FROM templates WHERE tenant_id = $1 AND ca_id = $2)",
 	    "DELETE FROM certificates WHERE tenant_id = $1 AND ca_id = $2",

@@ -168,6 +168,19 @@ enum store_result store_certificate_find_der(struct store *st,
 				  p, DB_N(p), out);
 }
 
+enum store_result store_certificate_find_serial(struct store *st,
+						const char *serial,
+						struct store_certificate *out)
+{
+	const struct db_param p[] = {DB_TEXT(serial)};
+
+	return certificate_select(st, "certificate_find_serial",
+				  "SELECT " CERTIFICATE_COLUMNS
+				  " FROM certificates WHERE serial = $1 "
+				  "ORDER BY id LIMIT 1",
+				  p, DB_N(p), out);
+}
+
 /*
  * A statement built from fixed fragments and numbered parameters: no
  * value ever becomes part of the SQL text.

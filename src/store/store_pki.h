@@ -60,7 +60,8 @@ enum store_result store_ca_update(struct store *st, const struct store_ca *ca,
  */
 enum store_result store_ca_activate(struct store *st, const struct store_ca *ca,
 				    const struct store_audit *a);
-/* Deletes a CA with its templates, requests and certificates. */
+/* Deletes a CA with its templates, requests, certificates and ACME
+ * policies (their EABs, accounts and orders too). */
 enum store_result store_ca_delete(struct store *st, const char *tenant_id,
 				  const char *id, const struct store_audit *a);
 void store_ca_free(struct store_ca *ca);
@@ -162,6 +163,11 @@ enum store_result store_certificate_find_der(struct store *st,
 					     const char *serial,
 					     const uint8_t *der, size_t len,
 					     struct store_certificate *out);
+/* A certificate by serial alone, in any tenant (ACME renewal
+ * information; the caller checks the issuer). */
+enum store_result store_certificate_find_serial(struct store *st,
+						const char *serial,
+						struct store_certificate *out);
 enum store_result
 store_certificate_list(struct store *st, const char *tenant_id,
 		       const struct store_certificate_filter *f,

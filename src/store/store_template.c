@@ -159,7 +159,8 @@ struct template_delete {
 
 /*
  * A certificate on hold may yet be released, so it keeps the template
- * as much as an unrevoked one does.
+ * as much as an unrevoked one does; an ACME policy that signs with it
+ * keeps it too.
  */
 static enum store_result template_in_use(struct db_conn *c,
 					 const struct template_delete *d)
@@ -170,12 +171,15 @@ static enum store_result template_in_use(struct db_conn *c,
 	    "SELECT (SELECT count(*) FROM templates WHERE tenant_id = $1 AND "
 	    "id = $2), (SELECT count(*) FROM certificates WHERE tenant_id = "
 	    "$1 AND template_id = $2 AND not_after > $3 AND (revoked_at IS "
-	    "NULL OR revocation_reason = 'certificateHold'))",
+	    "NULL OR revocation_reason = 'certificateHold')), (SELECT "
+	    "count(*) FROM acme_policies WHERE tenant_id = $1 AND "
+	    "template_id = $2)",
 	    d->p, DB_N(d->p), &rows);
 
 	if (rc == STORE_OK && db_int(&rows, 0, 0) == 0)
 		rc = STORE_NOT_FOUND;
-	else if (rc == STORE_OK && db_int(&rows, 0, 1) > 0)
+	else if (rc == STORE_OK &&
+		 (db_int(&rows, 0, 1) > 0 || db_int(&rows, 0, 2) > 0))
 		rc = STORE_CONFLICT;
 	db_rows_free(&rows);
 	return rc;

@@ -69,9 +69,10 @@ def objects_of(s, token, tag):
     assert status == 201, inv
     status, audit = call(s, "GET", "/api/v1/audit?limit=1", token)
     assert status == 200 and audit["items"], audit
+    pki = pki_objects_of(s, token, tag)
     return {"user": user["id"], "token": tok["id"],
             "invitation": inv["id"], "audit": audit["items"][0]["id"],
-            **pki_objects_of(s, token, tag)}
+            **pki, **acme_objects_of(s, token, tag, pki["template"])}
 
 
 def csr_pem(cn):
@@ -108,6 +109,19 @@ def pki_objects_of(s, token, tag):
             "certificate": cert["id"]}
 
 
+def acme_objects_of(s, token, tag, template):
+    """An ACME policy of the template, and an EAB of it."""
+    status, policy = call(s, "POST", "/api/v1/acme/policies", token,
+                          {"name": "acme-" + tag, "template_id": template,
+                           "domains": [tag + ".example"]})
+    assert status == 201, policy
+    status, eab = call(s, "POST",
+                       f"/api/v1/acme/policies/{policy['id']}/eabs", token,
+                       {"name": "eab-" + tag})
+    assert status == 201, eab
+    return {"acme_policy": policy["id"], "acme_eab": eab["id"]}
+
+
 def attempts(ids):
     """Every read, write and delete of another tenant's objects."""
     u, t, i, a = ids["user"], ids["token"], ids["invitation"], ids["audit"]
@@ -118,7 +132,8 @@ def attempts(ids):
             ("GET", f"/api/v1/tokens/{t}", None),
             ("DELETE", f"/api/v1/tokens/{t}", None),
             ("DELETE", f"/api/v1/invitations/{i}", None),
-            ("GET", f"/api/v1/audit/{a}", None)] + pki_attempts(ids)
+            ("GET", f"/api/v1/audit/{a}", None)] + pki_attempts(ids) + \
+        acme_attempts(ids)
 
 
 def pki_attempts(ids):
@@ -143,6 +158,20 @@ def pki_attempts(ids):
             ("POST", f"/api/v1/certificates/{x}/revoke",
              {"reason": "keyCompromise"}),
             ("POST", f"/api/v1/certificates/{x}/release", None)]
+
+
+def acme_attempts(ids):
+    p, e, t = ids["acme_policy"], ids["acme_eab"], ids["template"]
+    return [("GET", f"/api/v1/acme/policies/{p}", None),
+            ("PATCH", f"/api/v1/acme/policies/{p}", {"name": "taken"}),
+            ("PATCH", f"/api/v1/acme/policies/{p}", {"domains": []}),
+            ("DELETE", f"/api/v1/acme/policies/{p}", None),
+            ("GET", f"/api/v1/acme/policies/{p}/eabs", None),
+            ("POST", f"/api/v1/acme/policies/{p}/eabs", {"name": "theirs"}),
+            ("DELETE", f"/api/v1/acme/eabs/{e}", None),
+            ("GET", f"/api/v1/acme/accounts?policy_id={p}", None),
+            ("POST", "/api/v1/acme/policies",
+             {"name": "theirs", "template_id": t})]
 
 
 def test_local_admin_and_isolation():
@@ -200,9 +229,19 @@ def test_local_admin_and_isolation():
             status, cert = call(
                 s, "GET", f"/api/v1/certificates/{ids['certificate']}", own)
             assert status == 200 and cert["status"] == "valid", cert
+            status, policy = call(
+                s, "GET", f"/api/v1/acme/policies/{ids['acme_policy']}", own)
+            assert status == 200 and policy["domains"], policy
+            assert policy["name"].startswith("acme-"), policy
+            status, eabs = call(
+                s, "GET",
+                f"/api/v1/acme/policies/{ids['acme_policy']}/eabs", own)
+            assert status == 200, eabs
+            assert [e["id"] for e in eabs["items"]] == [ids["acme_eab"]]
         for ids, other in ((mine, beta), (theirs, alpha)):
             for kind in ("users", "tokens", "invitations", "audit", "cas",
-                         "templates", "requests", "certificates"):
+                         "templates", "requests", "certificates",
+                         "acme/policies", "acme/accounts"):
                 status, page = call(s, "GET", f"/api/v1/{kind}?limit=200",
                                     other)
                 assert status == 200, page
