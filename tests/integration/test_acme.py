@@ -517,6 +517,38 @@ def test_account_lifecycle():
     assert status == 401 and doc["type"].endswith(":unauthorized"), doc
 
 
+def test_operator_view_and_deactivation():
+    """An account outlives its EAB; operators see it with its orders and
+    their authorisations, and can deactivate it."""
+    c = ctx()
+    a = acme_client.Client(c.directory, c.server.root)
+    kid, hmac = c.eab()
+    assert a.register((kid, hmac))[0] == 201
+    status, doc = c.api("DELETE", "/api/v1/acme/eabs/" + kid)
+    assert status == 204, doc
+    name = c.unique("kept") + ".pre.test"
+    order, _, _, _ = issue(a, name)
+    status, page = c.api("GET", "/api/v1/acme/accounts?policy_id="
+                         + c.policy["id"])
+    assert status == 200, page
+    account = [x for x in page["items"] if a.kid.endswith("/" + x["id"])]
+    assert len(account) == 1, (a.kid, page)
+    status, orders = c.api(
+        "GET", f"/api/v1/acme/accounts/{account[0]['id']}/orders")
+    assert status == 200, orders
+    [o] = orders["items"]
+    assert o["status"] == "valid" and o["certificate_id"], o
+    assert o["identifiers"] == [{"type": "dns", "value": name}], o
+    [authz] = o["authorizations"]
+    assert authz["status"] == "valid" and authz["preapproved"], authz
+    status, doc = c.api(
+        "POST", f"/api/v1/acme/accounts/{account[0]['id']}/deactivate", {})
+    assert status == 200, doc
+    status, doc = a.post(a.url("newOrder"), {"identifiers": [
+        {"type": "dns", "value": name}]})
+    assert status == 401 and doc["type"].endswith(":unauthorized"), doc
+
+
 def test_bound_policy_template_and_ca_deletion():
     """A policy with a bound account cannot go, nor its template; the
     CA can, taking its ACME policies, EABs, accounts and orders along."""
@@ -557,6 +589,7 @@ if __name__ == "__main__":
                     test_preapproved_domain_needs_no_challenge,
                     test_lego_http01_renew_revoke, test_lego_tls_alpn01,
                     test_lego_dns01_exec, test_dehydrated_http01,
+                    test_operator_view_and_deactivation,
                     test_bound_policy_template_and_ca_deletion)
     finally:
         if _ctx is not None:
