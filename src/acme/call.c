@@ -241,6 +241,7 @@ int acme_call_open(struct acme_call *c, struct http_request *req,
 	const char *type = http_request_header(req, "Content-Type");
 	struct acme_jws_error jerr = {0};
 	struct engine_error err = {0};
+	const char *cursor;
 	char *url;
 	int same;
 
@@ -261,7 +262,9 @@ int acme_call_open(struct acme_call *c, struct http_request *req,
 		acme_reply_problem(c, 400, jerr.type, "%s", jerr.detail);
 		return -1;
 	}
-	url = acme_url(c, "%s", req->path);
+	cursor = http_request_query(req, "cursor");
+	url = cursor != NULL ? acme_url(c, "%s?cursor=%s", req->path, cursor)
+			     : acme_url(c, "%s", req->path);
 	same =
 	    url != NULL && c->jws.url != NULL && strcmp(url, c->jws.url) == 0;
 	free(url);

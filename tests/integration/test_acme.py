@@ -475,6 +475,8 @@ def test_account_lifecycle():
     order, pem, cert, key = issue(a, name)
     status, orders = a.post(acct["orders"], None)
     assert status == 200 and order["url"] in orders["orders"], orders
+    status, rest = a.post(acct["orders"] + "?cursor=" + "z" * 16, None)
+    assert status == 200 and rest["orders"] == [], rest
 
     start, end = renewal_info(c, cert)
     assert cert.not_valid_before < start.replace(tzinfo=None) < \
