@@ -1,15 +1,20 @@
 #include "engine/crl.h"
 
-#include <openssl/bn.h>
-#include <openssl/err.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/aia.h"
+#include "engine/crl_der.h"
 #include "engine/keytype.h"
 #include "lib/log.h"
+
+/* Room for the signature's AlgorithmIdentifier: RSA-PSS's, the longest
+ * with its parameters, takes under 100 octets. */
+#define ALG_MAX 256
 
 /* What the reason names of RFC 5280 5.3.1 are coded as. */
 static const struct {
@@ -57,71 +62,17 @@ static void options_pick(const struct crl_options *opt, int64_t *validity,
 		*refresh = *validity / 2;
 }
 
-/* A serial kept as lowercase hex, as an ASN1_INTEGER; NULL if bad. */
-static ASN1_INTEGER *serial_parse(const char *hex)
-{
-	BIGNUM *bn = NULL;
-	ASN1_INTEGER *out = NULL;
-
-	if (hex != NULL && BN_hex2bn(&bn, hex) == (int)strlen(hex))
-		out = BN_to_ASN1_INTEGER(bn, NULL);
-	BN_free(bn);
-	return out;
-}
-
-/* One entry, with its reason code and invalidity date when it has them. */
-static X509_REVOKED *entry_make(const char *serial, int64_t revoked_at,
-				const char *reason, int64_t invalidity_date)
-{
-	X509_REVOKED *r = X509_REVOKED_new();
-	ASN1_INTEGER *sn = serial_parse(serial);
-	ASN1_TIME *at = ASN1_TIME_set(NULL, (time_t)revoked_at);
-	ASN1_ENUMERATED *code = NULL;
-	ASN1_GENERALIZEDTIME *inv = NULL;
-	int c = crl_reason_code(reason);
-	int ok = r != NULL && sn != NULL && at != NULL &&
-		 X509_REVOKED_set_serialNumber(r, sn) == 1 &&
-		 X509_REVOKED_set_revocationDate(r, at) == 1;
-
-	if (ok && c >= 0)
-		ok = (code = ASN1_ENUMERATED_new()) != NULL &&
-		     ASN1_ENUMERATED_set(code, c) == 1 &&
-		     X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, code, 0, 0) ==
-			 1;
-	if (ok && invalidity_date > 0)
-		ok = (inv = ASN1_GENERALIZEDTIME_set(
-			  NULL, (time_t)invalidity_date)) != NULL &&
-		     X509_REVOKED_add1_ext_i2d(r, NID_invalidity_date, inv, 0,
-					       0) == 1;
-	ASN1_INTEGER_free(sn);
-	ASN1_TIME_free(at);
-	ASN1_ENUMERATED_free(code);
-	ASN1_GENERALIZEDTIME_free(inv);
-	if (!ok) {
-		X509_REVOKED_free(r);
-		return NULL;
-	}
-	return r;
-}
-
+/* Appends one entry of the walk to the CRL being written (arg). */
 static int entry_add(void *arg, const char *serial, int64_t revoked_at,
 		     const char *reason, int64_t invalidity_date)
 {
-	X509_CRL *crl = arg;
-	X509_REVOKED *r =
-	    entry_make(serial, revoked_at, reason, invalidity_date);
-
-	if (r == NULL || X509_CRL_add0_revoked(crl, r) != 1) {
-		X509_REVOKED_free(r);
-		log_openssl_errors("crl.build", "X509_CRL_add0_revoked");
-		return -1;
-	}
-	return 0;
+	return crl_der_entry_add(arg, serial, revoked_at,
+				 crl_reason_code(reason), invalidity_date);
 }
 
 /* authorityKeyIdentifier: the CA's subjectKeyIdentifier, or the SHA-1
  * of its key when it has none (RFC 5280 4.2.1.2, method 1). */
-static int aki_add(X509_CRL *crl, X509 *ca)
+static AUTHORITY_KEYID *aki_make(X509 *ca)
 {
 	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(ca);
 	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
@@ -135,20 +86,53 @@ static int aki_add(X509_CRL *crl, X509 *ca)
 		ok = X509_pubkey_digest(ca, EVP_sha1(), md, &n) == 1 &&
 		     (akid->keyid = ASN1_OCTET_STRING_new()) != NULL &&
 		     ASN1_OCTET_STRING_set(akid->keyid, md, (int)n) == 1;
-	ok = ok && X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier,
-					 akid, 0, 0) == 1;
-	AUTHORITY_KEYID_free(akid);
-	return ok ? 0 : -1;
+	if (!ok) {
+		AUTHORITY_KEYID_free(akid);
+		return NULL;
+	}
+	return akid;
 }
 
-/* Signs crl with the CA's key, hash and padding. */
-static int crl_sign(X509_CRL *crl, const struct issue_signer *signer)
+/* The crlExtensions (RFC 5280 5.2) as DER, for OPENSSL_free: cRLNumber
+ * and authorityKeyIdentifier. Its length, or -1. */
+static int exts_encode(X509 *ca, int64_t number, uint8_t **der)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	ASN1_INTEGER *n = ASN1_INTEGER_new();
+	AUTHORITY_KEYID *akid = aki_make(ca);
+	int len = -1;
+	int ok =
+	    n != NULL && akid != NULL && ASN1_INTEGER_set_int64(n, number) == 1;
+
+	*der = NULL;
+	ok = ok && X509V3_add1_i2d(&exts, NID_crl_number, n, 0, 0) == 1;
+	ok = ok && X509V3_add1_i2d(&exts, NID_authority_key_identifier, akid, 0,
+				   0) == 1;
+	if (ok)
+		len = i2d_X509_EXTENSIONS(exts, der);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	AUTHORITY_KEYID_free(akid);
+	ASN1_INTEGER_free(n);
+	return len;
+}
+
+/*
+ * A context signing with the CA's key, hash and padding, and in alg the
+ * DER of the AlgorithmIdentifier it signs under, as the key's provider
+ * gives it, so that every key type has its own. NULL on failure.
+ */
+static EVP_MD_CTX *sign_init(const struct issue_signer *signer,
+			     uint8_t alg[ALG_MAX], size_t *alg_len)
 {
 	const struct key_type *kt = key_type_of(signer->key);
 	const EVP_MD *md =
 	    kt != NULL ? key_type_digest(kt, signer->hash) : NULL;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, alg,
+				    ALG_MAX),
+	    OSSL_PARAM_END};
 	int ok = ctx != NULL && kt != NULL &&
 		 EVP_DigestSignInit_ex(ctx, &pctx,
 				       md != NULL ? EVP_MD_get0_name(md) : NULL,
@@ -159,39 +143,77 @@ static int crl_sign(X509_CRL *crl, const struct issue_signer *signer)
 						  RSA_PKCS1_PSS_PADDING) == 1 &&
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(
 			 pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
-	ok = ok && X509_CRL_sign_ctx(crl, ctx) > 0;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
+	ok = ok && EVP_PKEY_CTX_get_params(pctx, params) == 1 &&
+	     OSSL_PARAM_modified(params) && params[0].return_size > 0;
+	if (!ok) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	*alg_len = params[0].return_size;
+	return ctx;
 }
 
-/* The header of the CRL of claim: version 2, issuer, window, number. */
-static int crl_head(X509_CRL *crl, const struct issue_signer *signer,
-		    const struct store_crl *claim)
+/*
+ * Starts the CRL of claim in w, and returns a context that signs it;
+ * NULL on failure. w is crl_der_free's to release either way.
+ */
+static EVP_MD_CTX *crl_start(struct crl_der *w,
+			     const struct issue_signer *signer,
+			     const struct store_crl *claim)
 {
-	ASN1_TIME *this_update =
-	    ASN1_TIME_set(NULL, (time_t)claim->this_update);
-	ASN1_TIME *next_update =
-	    ASN1_TIME_set(NULL, (time_t)claim->next_update);
-	ASN1_INTEGER *number = ASN1_INTEGER_new();
-	int ok =
-	    this_update != NULL && next_update != NULL && number != NULL &&
-	    ASN1_INTEGER_set_int64(number, claim->number) == 1 &&
-	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
-	    X509_CRL_set_issuer_name(
-		crl, X509_get_subject_name(signer->cert)) == 1 &&
-	    X509_CRL_set1_lastUpdate(crl, this_update) == 1 &&
-	    X509_CRL_set1_nextUpdate(crl, next_update) == 1 &&
-	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0) == 1 &&
-	    aki_add(crl, signer->cert) == 0;
+	uint8_t alg[ALG_MAX], *issuer = NULL, *exts = NULL;
+	struct crl_der_head h = {.alg = alg,
+				 .this_update = claim->this_update,
+				 .next_update = claim->next_update};
+	EVP_MD_CTX *ctx = sign_init(signer, alg, &h.alg_len);
+	int issuer_len =
+	    i2d_X509_NAME(X509_get_subject_name(signer->cert), &issuer);
+	int exts_len = exts_encode(signer->cert, claim->number, &exts);
 
-	ASN1_TIME_free(this_update);
-	ASN1_TIME_free(next_update);
-	ASN1_INTEGER_free(number);
-	return ok ? 0 : -1;
+	memset(w, 0, sizeof(*w));
+	h.issuer = issuer;
+	h.issuer_len = issuer_len > 0 ? (size_t)issuer_len : 0;
+	h.exts = exts;
+	h.exts_len = exts_len > 0 ? (size_t)exts_len : 0;
+	if (ctx == NULL || issuer_len <= 0 || exts_len <= 0) {
+		log_openssl_errors("crl.sign", "the CRL's signer and header");
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	} else if (crl_der_start(w, &h) != 0) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	OPENSSL_free(issuer);
+	OPENSSL_free(exts);
+	return ctx;
+}
+
+/* Closes w, signs its TBSCertList in one call (Ed25519, ML-DSA and
+ * SLH-DSA sign no stream) and puts the CRL in out. 0 or -1. */
+static int crl_sign(struct crl_der *w, EVP_MD_CTX *ctx,
+		    struct crl_document *out)
+{
+	const uint8_t *tbs;
+	uint8_t *sig = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (crl_der_close(w) != 0)
+		return -1;
+	tbs = w->buf + w->tbs;
+	if (EVP_DigestSign(ctx, NULL, &len, tbs, w->tbs_len) == 1 &&
+	    (sig = malloc(len)) != NULL &&
+	    EVP_DigestSign(ctx, sig, &len, tbs, w->tbs_len) == 1)
+		rc = crl_der_finish(w, sig, len, &out->der, &out->len);
+	else
+		log_openssl_errors("crl.sign", "EVP_DigestSign");
+	free(sig);
+	return rc;
 }
 
 /* Builds and signs the CRL of claim: every revoked certificate of the
- * CA that has not expired, holds included, read a page at a time. */
+ * CA that has not expired, holds included, read a page at a time and
+ * written as it comes. */
 static enum engine_result crl_build(const struct ca_context *ctx,
 				    const struct store_ca *ca,
 				    const struct store_crl *claim, int64_t now,
@@ -199,54 +221,42 @@ static enum engine_result crl_build(const struct ca_context *ctx,
 				    struct engine_error *err)
 {
 	struct issue_signer signer;
-	X509_CRL *crl = NULL;
-	unsigned char *der = NULL;
+	struct crl_der w;
+	EVP_MD_CTX *sctx;
 	enum store_result rc = STORE_ERROR;
 	enum engine_result res = ca_signer_open(ctx, ca, &signer, err);
-	int len = -1;
 
 	if (res != ENGINE_OK)
 		return res;
-	crl = X509_CRL_new();
-	if (crl != NULL && crl_head(crl, &signer, claim) == 0)
-		rc = store_revoked_each(ctx->st, ca->id, now, entry_add, crl);
-	if (rc == STORE_OK && X509_CRL_sort(crl) == 1 &&
-	    crl_sign(crl, &signer) == 0)
-		len = i2d_X509_CRL(crl, &der);
-	if (len > 0 && (out->der = malloc((size_t)len)) != NULL) {
-		memcpy(out->der, der, (size_t)len);
-		out->len = (size_t)len;
+	if ((sctx = crl_start(&w, &signer, claim)) != NULL)
+		rc = store_revoked_each(ctx->st, ca->id, now, entry_add, &w);
+	if (rc == STORE_OK && crl_sign(&w, sctx, out) == 0) {
 		out->number = claim->number;
 		out->this_update = claim->this_update;
 		out->next_update = claim->next_update;
 	} else if (rc == STORE_OK || rc == STORE_ERROR) {
-		log_openssl_errors("crl.sign", "X509_CRL_sign_ctx");
 		res = engine_fail(err, ENGINE_ERROR, NULL,
 				  "the CRL could not be signed; the server "
 				  "log has the cause");
 	} else {
 		res = engine_store_fail(err, rc, "CRL");
 	}
-	OPENSSL_free(der);
-	X509_CRL_free(crl);
+	crl_der_free(&w);
+	EVP_MD_CTX_free(sctx);
 	ca_signer_clear(&signer);
 	return res;
 }
 
-/* Copies a stored CRL into out. */
-static enum engine_result crl_serve(const struct store_crl *c,
-				    struct crl_document *out,
-				    struct engine_error *err)
+/* Hands a stored CRL to out, which takes its DER. */
+static void crl_serve(struct store_crl *c, struct crl_document *out)
 {
-	out->der = malloc(c->der_len);
-	if (out->der == NULL)
-		return engine_fail(err, ENGINE_ERROR, NULL, "out of memory");
-	memcpy(out->der, c->der, c->der_len);
+	out->der = c->der;
 	out->len = c->der_len;
 	out->number = c->number;
 	out->this_update = c->this_update;
 	out->next_update = c->next_update;
-	return ENGINE_OK;
+	c->der = NULL;
+	c->der_len = 0;
 }
 
 enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
@@ -255,7 +265,7 @@ enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
 {
 	struct store_ca ca;
 	struct store_crl c = {0};
-	int64_t validity, refresh, version;
+	int64_t validity, refresh;
 	enum store_result rc;
 	enum engine_result res;
 
@@ -266,13 +276,14 @@ enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
 		return res;
 
 	/* Most requests end here: the stored CRL is current. */
-	rc = store_crl_get(ctx->st, ca.id, &c, &version);
-	if (rc == STORE_OK && c.der != NULL && c.version == version &&
-	    c.next_update > now + refresh) {
-		res = crl_serve(&c, out, err);
+	rc = store_crl_get(ctx->st, ca.id, now + refresh, &c);
+	if (rc == STORE_OK)
+		crl_serve(&c, out);
+	if (rc != STORE_NOT_FOUND) {
+		res = rc == STORE_OK ? ENGINE_OK
+				     : engine_store_fail(err, rc, "CRL");
 		goto done;
 	}
-	store_crl_free(&c);
 
 	/* The number is durable before any CRL carries it. */
 	rc = store_crl_claim(ctx->st, ca.id, now, now + validity, now + refresh,
@@ -280,7 +291,7 @@ enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
 	if (rc != STORE_OK)
 		res = engine_store_fail(err, rc, "CRL");
 	else if (c.der != NULL)
-		res = crl_serve(&c, out, err);
+		crl_serve(&c, out);
 	else if ((res = crl_build(ctx, &ca, &c, now, out, err)) == ENGINE_OK) {
 		/* Its number is durable already: a CRL that could not be
 		 * kept (or was overtaken by a newer claim) is still good. */
@@ -289,10 +300,10 @@ enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
 		log_event(rc == STORE_OK || rc == STORE_CONFLICT ? LOG_INFO
 								 : LOG_WARN,
 			  "crl.signed",
-			  "ca=%s number=%lld next_update=%lld "
+			  "ca=%s number=%lld next_update=%lld bytes=%zu "
 			  "kept=%s",
 			  ca.id, (long long)c.number, (long long)c.next_update,
-			  rc == STORE_OK ? "yes" : "no");
+			  out->len, rc == STORE_OK ? "yes" : "no");
 	}
 done:
 	store_crl_free(&c);

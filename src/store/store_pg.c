@@ -5,6 +5,7 @@
  * next call opens a new one, so the store recovers by itself.
  */
 #include <inttypes.h>
+#include <libpq-events.h>
 #include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
@@ -28,6 +29,13 @@
 #define PARAMS_MAX DB_PARAMS_MAX
 /* Longest database message written to the log. */
 #define MESSAGE_LOG_MAX 512
+/*
+ * libpq grows a connection's buffers to the largest message it moved
+ * and keeps them so until the connection closes. One that moved a value
+ * larger than this (a large CRL) is closed when given back, rather than
+ * kept idle holding that memory.
+ */
+#define LARGE_VALUE (4 << 20)
 
 #define SCHEMA_VERSION_SQL                                                     \
 	"CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "  \
@@ -223,6 +231,16 @@ static enum store_result pg_run(struct pg_db *db, PGconn *conn, const char *op,
 	return rc;
 }
 
+/* Marks, through libpq's instance data, a connection to close when
+ * given back; it acts on no event. */
+static int pg_large_proc(PGEventId id, void *info, void *arg)
+{
+	(void)id;
+	(void)info;
+	(void)arg;
+	return 1;
+}
+
 /* Opens a connection; UNAVAILABLE (logged) when the server refuses. */
 static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 {
@@ -242,6 +260,13 @@ static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 		pg_down(db, "connect", PQerrorMessage(conn));
 		PQfinish(conn);
 		return STORE_UNAVAILABLE;
+	}
+	if (PQregisterEventProc(conn, pg_large_proc, "large", NULL) != 1) {
+		log_event(LOG_ERROR, "store.error",
+			  "backend=postgres op=connect error=\"out of "
+			  "memory\"");
+		PQfinish(conn);
+		return STORE_ERROR;
 	}
 	PQsetNoticeProcessor(conn, pg_notice, NULL);
 	pg_up(db);
@@ -288,12 +313,14 @@ static enum store_result pg_conn_take(struct pg_db *db, PGconn **conn)
 
 /*
  * Gives conn back after a call that ended in rc. A connection that lost
- * the server, or that is still inside a transaction, is closed instead.
+ * the server, that is still inside a transaction, or that moved a large
+ * value, is closed instead.
  */
 static void pg_conn_give(struct pg_db *db, PGconn *conn, enum store_result rc)
 {
 	if (rc == STORE_UNAVAILABLE || PQstatus(conn) != CONNECTION_OK ||
-	    PQtransactionStatus(conn) != PQTRANS_IDLE) {
+	    PQtransactionStatus(conn) != PQTRANS_IDLE ||
+	    PQinstanceData(conn, pg_large_proc) != NULL) {
 		PQfinish(conn);
 		conn = NULL;
 	}
@@ -562,6 +589,22 @@ static void pg_params_set(struct pg_params *p, const struct db_param *params,
 	}
 }
 
+/* Marks conn to close once given back when p or res held a value past
+ * LARGE_VALUE. */
+static void pg_large_mark(PGconn *conn, const struct pg_params *p,
+			  const PGresult *res)
+{
+	bool large = false;
+
+	for (int i = 0; i < p->n && !large; i++)
+		large = p->lengths[i] > LARGE_VALUE;
+	for (int row = 0; row < PQntuples(res) && !large; row++)
+		for (int col = 0; col < PQnfields(res) && !large; col++)
+			large = PQgetlength(res, row, col) > LARGE_VALUE;
+	if (large)
+		PQsetInstanceData(conn, pg_large_proc, conn);
+}
+
 static enum store_result pg_db_exec(struct store *st, void *conn,
 				    const char *op, const char *sql,
 				    const struct db_param *params, size_t n,
@@ -576,6 +619,7 @@ static enum store_result pg_db_exec(struct store *st, void *conn,
 	rc = pg_exec(st->impl, conn, op, sql, &p, &res);
 	if (rc != STORE_OK)
 		return rc;
+	pg_large_mark(conn, &p, res);
 	rows->n_cols = (size_t)PQnfields(res);
 	for (int row = 0; row < PQntuples(res) && rc == STORE_OK; row++)
 		if (pg_row_copy(res, row, rows, &cap) != 0)

@@ -9,8 +9,9 @@
 #include "lib/log.h"
 #include "store/store_backend.h"
 
-/* Revoked certificates read in one page while a CRL is built. */
-#define REVOKED_PAGE 1000
+/* Revoked certificates read in one page while a CRL is built: about a
+ * MB of rows, and 200 round trips for a million. */
+#define REVOKED_PAGE 5000
 
 /* The revocation version of a CA, in a subquery that needs no row. */
 #define VERSION_OF(p)                                                          \
@@ -47,40 +48,56 @@ enum store_result store_revocation_version(struct store *st, const char *ca_id,
 	return rc;
 }
 
-/* The columns of a CRL row, in the order crl_read takes them. */
-#define CRL_COLUMNS "crl_number, version, this_update, next_update, der"
+/* The columns of a CRL row, in the order crl_read takes them: the DER
+ * only when the CRL lists version $2 and its next_update is after $3. */
+#define CRL_COLUMNS                                                            \
+	"crl_number, version, this_update, next_update, CASE WHEN version = "  \
+	"$2 AND next_update > $3 THEN der END"
 
-/* Fills out from columns col.. of row 0. */
-static enum store_result crl_read(const struct db_rows *rows, size_t col,
-				  struct store_crl *out)
+/*
+ * Fills out from row 0, taking the DER out of rows rather than copying
+ * it: a CRL may take tens of MB.
+ */
+static enum store_result crl_read(struct db_rows *rows, struct store_crl *out)
 {
+	struct db_cell *der =
+	    rows->n_rows > 0 && rows->n_cols == 5 ? &rows->cells[4] : NULL;
+
 	memset(out, 0, sizeof(*out));
-	out->number = db_int(rows, 0, col);
-	out->version = db_int(rows, 0, col + 1);
-	out->this_update = db_int(rows, 0, col + 2);
-	out->next_update = db_int(rows, 0, col + 3);
-	return db_blob_copy(rows, 0, col + 4, &out->der, &out->der_len);
+	out->number = db_int(rows, 0, 0);
+	out->version = db_int(rows, 0, 1);
+	out->this_update = db_int(rows, 0, 2);
+	out->next_update = db_int(rows, 0, 3);
+	if (der == NULL || der->type == DB_NULL)
+		return STORE_OK;
+	if (der->type != DB_BLOB) {
+		log_event(LOG_ERROR, "store.error",
+			  "op=crl_read error=\"the DER is not a blob\"");
+		return STORE_ERROR;
+	}
+	out->der = der->p;
+	out->der_len = der->len;
+	der->p = NULL;
+	return STORE_OK;
 }
 
 enum store_result store_crl_get(struct store *st, const char *ca_id,
-				struct store_crl *out, int64_t *version)
+				int64_t fresh_after, struct store_crl *out)
 {
-	const struct db_param p[] = {DB_TEXT(ca_id)};
+	const struct db_param p[] = {DB_TEXT(ca_id), DB_INT(fresh_after)};
 	struct db_rows rows;
-	enum store_result rc = db_run(
-	    st, "crl_get",
-	    "SELECT " VERSION_OF("$1") ", c.crl_number, c.version, "
-				       "c.this_update, c.next_update, c.der "
-				       "FROM (SELECT 1 AS one) o LEFT JOIN "
-				       "crls c ON c.ca_id = $1",
-	    p, DB_N(p), &rows);
+	enum store_result rc =
+	    db_run(st, "crl_get",
+		   "SELECT crl_number, version, this_update, next_update, der "
+		   "FROM crls WHERE ca_id = $1 AND der IS NOT NULL AND "
+		   "next_update > $2 AND version = " VERSION_OF("$1"),
+		   p, DB_N(p), &rows);
 
 	memset(out, 0, sizeof(*out));
-	*version = rc == STORE_OK ? db_int(&rows, 0, 0) : 0;
-	if (rc == STORE_OK && db_cell(&rows, 0, 1)->type == DB_NULL)
+	if (rc == STORE_OK && rows.n_rows == 0)
 		rc = STORE_NOT_FOUND;
 	if (rc == STORE_OK)
-		rc = crl_read(&rows, 1, out);
+		rc = crl_read(&rows, out);
 	db_rows_free(&rows);
 	return rc;
 }
@@ -92,9 +109,11 @@ struct crl_claim {
 	struct store_crl *out;
 };
 
-/* The CA's revocation version now and its CRL row (n_rows 0: none). */
+/* The CA's revocation version now and its CRL row (n_rows 0: none),
+ * with its DER when it stands for fresh_after. */
 static enum store_result crl_row(struct db_conn *c, const char *ca_id,
-				 int64_t *version, struct db_rows *rows)
+				 int64_t fresh_after, int64_t *version,
+				 struct db_rows *rows)
 {
 	const struct db_param p[] = {DB_TEXT(ca_id)};
 	struct db_rows v;
@@ -103,11 +122,15 @@ static enum store_result crl_row(struct db_conn *c, const char *ca_id,
 
 	*version = db_int(&v, 0, 0);
 	db_rows_free(&v);
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
+		const struct db_param q[] = {DB_TEXT(ca_id), DB_INT(*version),
+					     DB_INT(fresh_after)};
+
 		rc =
 		    db_exec(c, "crl_claim",
 			    "SELECT " CRL_COLUMNS " FROM crls WHERE ca_id = $1",
-			    p, DB_N(p), rows);
+			    q, DB_N(q), rows);
+	}
 	return rc;
 }
 
@@ -121,12 +144,13 @@ static enum store_result crl_claim_run(struct db_conn *c, void *arg)
 	struct crl_claim *x = arg;
 	struct db_rows rows = {0}, w = {0};
 	int64_t version, number = 0;
-	enum store_result rc = crl_row(c, x->ca_id, &version, &rows);
+	enum store_result rc =
+	    crl_row(c, x->ca_id, x->fresh_after, &version, &rows);
 
 	if (rc == STORE_OK && rows.n_rows == 1 &&
 	    db_int(&rows, 0, 1) == version &&
 	    db_int(&rows, 0, 3) > x->fresh_after) {
-		rc = crl_read(&rows, 0, x->out);
+		rc = crl_read(&rows, x->out);
 		db_rows_free(&rows);
 		return rc;
 	}
@@ -158,11 +182,11 @@ static enum store_result crl_claim_run(struct db_conn *c, void *arg)
 		x->out->next_update = x->next_update;
 	} else if (rc == STORE_OK) {
 		/* Another node claimed first: take its claim. */
-		rc = crl_row(c, x->ca_id, &version, &rows);
+		rc = crl_row(c, x->ca_id, x->fresh_after, &version, &rows);
 		if (rc == STORE_OK && rows.n_rows == 0)
 			rc = STORE_CONFLICT;
 		if (rc == STORE_OK)
-			rc = crl_read(&rows, 0, x->out);
+			rc = crl_read(&rows, x->out);
 		db_rows_free(&rows);
 	}
 	db_rows_free(&w);

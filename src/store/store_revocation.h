@@ -26,19 +26,20 @@ struct store_crl {
 };
 
 /*
- * The CA's newest claimed CRL, and *version the CA's revocation version
- * now, read together. STORE_NOT_FOUND when no CRL was ever claimed
- * (*version is set still).
+ * The CA's CRL when it is current: signed, listing the CA's revocation
+ * version now, and with its next_update after fresh_after. Else
+ * STORE_NOT_FOUND, and no DER is read.
  */
 enum store_result store_crl_get(struct store *st, const char *ca_id,
-				struct store_crl *out, int64_t *version);
+				int64_t fresh_after, struct store_crl *out);
 /*
  * Claims the CRL to sign, in one transaction committed before it
  * returns. The stored claim stands when it lists the CA's revocation
- * version now and its next_update is after fresh_after; otherwise the
- * number grows by one with this_update and next_update given and no
- * DER. Of several nodes claiming at once, one moves the number and the
- * others receive its claim, so one change costs one number.
+ * version now and its next_update is after fresh_after (with its DER
+ * once signed); otherwise the number grows by one with this_update and
+ * next_update given and no DER. Of several nodes claiming at once, one
+ * moves the number and the others receive its claim, so one change
+ * costs one number. A DER that does not stand is never read.
  */
 enum store_result store_crl_claim(struct store *st, const char *ca_id,
 				  int64_t this_update, int64_t next_update,
