@@ -64,7 +64,39 @@ static void common_name(const X509_NAME *name, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* The CSR names the order's identifiers, no more, no fewer. */
+/* The i-th SAN as a lowercase dNSName, or NULL for another kind or one
+ * with a NUL inside. The caller frees it with OPENSSL_free. */
+static char *san_dns(const GENERAL_NAMES *sans, int i)
+{
+	const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+	const ASN1_IA5STRING *d = g->type == GEN_DNS ? g->d.dNSName : NULL;
+	char *v = d != NULL ? OPENSSL_strndup((const char *)d->data,
+					      (size_t)d->length)
+			    : NULL;
+
+	if (v != NULL && strlen(v) != (size_t)d->length) {
+		OPENSSL_free(v);
+		return NULL;
+	}
+	for (char *p = v; p != NULL && *p != '\0'; p++)
+		*p = (char)tolower(*p);
+	return v;
+}
+
+/* Whether an earlier SAN than the i-th is value. */
+static int san_repeated(const GENERAL_NAMES *sans, int i, const char *value)
+{
+	int seen = 0;
+
+	for (int j = 0; j < i && !seen; j++) {
+		char *v = san_dns(sans, j);
+		seen = v != NULL && strcmp(v, value) == 0;
+		OPENSSL_free(v);
+	}
+	return seen;
+}
+
+/* The CSR names the order's identifiers, each once, and nothing else. */
 static enum engine_result csr_names_check(X509_REQ *req, const json_t *doc,
 					  struct engine_error *err)
 {
@@ -74,15 +106,9 @@ static enum engine_result csr_names_check(X509_REQ *req, const json_t *doc,
 	int n = sk_GENERAL_NAME_num(sans), bad = n < 0 || (size_t)n != n_ids;
 
 	for (int i = 0; !bad && i < n; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
-		const ASN1_IA5STRING *d =
-		    g->type == GEN_DNS ? g->d.dNSName : NULL;
-		char *v = d != NULL ? OPENSSL_strndup((const char *)d->data,
-						      (size_t)d->length)
-				    : NULL;
-		for (char *p = v; p != NULL && *p != '\0'; p++)
-			*p = (char)tolower(*p);
-		bad = v == NULL || !order_names(doc, v);
+		char *v = san_dns(sans, i);
+		bad = v == NULL || !order_names(doc, v) ||
+		      san_repeated(sans, i, v);
 		OPENSSL_free(v);
 	}
 	common_name(X509_REQ_get_subject_name(req), cn, sizeof(cn));

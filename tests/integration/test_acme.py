@@ -391,6 +391,14 @@ def test_refusals():
     csr = acme_client.csr([name, "extra.pre.test"])
     status, doc = a.post(order["finalize"], {"csr": acme_client.b64(csr)})
     assert status == 400 and doc["type"].endswith(":badCSR"), doc
+    # two names ordered, one of them named twice in the CSR
+    other = c.unique("fin") + ".pre.test"
+    status, pair = a.post(a.url("newOrder"), {"identifiers": [
+        {"type": "dns", "value": other}, {"type": "dns", "value": name}]})
+    assert status == 201 and pair["status"] == "ready", pair
+    csr = acme_client.csr([other, other])
+    status, doc = a.post(pair["finalize"], {"csr": acme_client.b64(csr)})
+    assert status == 400 and doc["type"].endswith(":badCSR"), doc
     status, done = a.post(order["finalize"], {
         "csr": acme_client.b64(acme_client.csr([name]))})
     assert status == 200 and done["status"] == "valid", done
