@@ -4,8 +4,10 @@
 BUILD := build
 JOBS := $(shell nproc)
 ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all build run test deps test-deps format clean
+.PHONY: all build run test fuzz deps test-deps format clean
 
 all: build
 
@@ -28,6 +30,11 @@ run: build
 
 test: test-deps build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(ARGS)
+
+# libFuzzer with clang, in its own build folder: each target (or those
+# FUZZ_TARGETS names) for FUZZ_SECONDS from its corpus (docs/testing.md).
+fuzz: test-deps
+	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

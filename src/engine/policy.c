@@ -1,6 +1,7 @@
 #include "engine/policy.h"
 
 #include <ctype.h>
+#include <openssl/core_names.h>
 #include <string.h>
 
 #include "engine/keytype.h"
@@ -20,6 +21,17 @@ static int key_type_allowed(const struct template_settings *tpl,
 	return 0;
 }
 
+/* 1 when an EC key would be written with its curve's parameters
+ * spelled out rather than named. */
+static int ec_curve_explicit(const EVP_PKEY *key)
+{
+	char enc[32];
+
+	return EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING,
+					      enc, sizeof(enc), NULL) == 1 &&
+	       strcmp(enc, OSSL_PKEY_EC_ENCODING_EXPLICIT) == 0;
+}
+
 enum engine_result policy_key_check(const struct template_settings *tpl,
 				    EVP_PKEY *key, struct engine_error *err)
 {
@@ -36,6 +48,11 @@ enum engine_result policy_key_check(const struct template_settings *tpl,
 				   "the request's key type (%s) is not one "
 				   "pkiaas takes",
 				   EVP_PKEY_get0_type_name(key));
+	if (kt->family == KEY_EC && ec_curve_explicit(key))
+		return engine_fail(err, ENGINE_INVALID, "csr",
+				   "the request's EC key spells out its "
+				   "curve's parameters; a certificate names "
+				   "the curve (RFC 5480 2.1.1)");
 	if (!key_type_allowed(tpl, kt))
 		return engine_fail(err, ENGINE_INVALID, "csr",
 				   "the template does not allow %s keys "
@@ -132,6 +149,18 @@ int policy_dns_name_valid(const char *name, size_t len)
 	return label > 0 && name[len - 1] != '-';
 }
 
+/* 1 when s holds printable ASCII only: an IA5String name without the
+ * NUL and control bytes that no address or URI has. */
+static int ia5_text_valid(const ASN1_STRING *s)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+
+	for (int i = 0; i < ASN1_STRING_length(s); i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* One SAN against the template: its type allowed and well formed. */
 static enum engine_result san_check(const struct template_settings *tpl,
 				    const GENERAL_NAME *gn,
@@ -173,10 +202,18 @@ static enum engine_result san_check(const struct template_settings *tpl,
 			   (size_t)ASN1_STRING_length(s)) == NULL)
 			return engine_fail(err, ENGINE_INVALID, "sans",
 					   "an email SAN needs an @");
+		if (!ia5_text_valid(s))
+			return engine_fail(err, ENGINE_INVALID, "sans",
+					   "an email SAN holds a control or "
+					   "non-ASCII byte (RFC 5280 4.2.1.6)");
 		return ENGINE_OK;
 	case GEN_URI:
 		if (!(tpl->san_types & TEMPLATE_SAN_URI))
 			break;
+		if (!ia5_text_valid(gn->d.uniformResourceIdentifier))
+			return engine_fail(err, ENGINE_INVALID, "sans",
+					   "a URI SAN holds a control or "
+					   "non-ASCII byte (RFC 3986 2)");
 		return ENGINE_OK;
 	default: break;
 	}

@@ -176,6 +176,13 @@ static int config_file_read(struct config *cfg, const char *path, FILE *err)
 				       : strerror(errno));
 		return -1;
 	}
+	/* the lines are C strings: past a NUL they would go unread */
+	if (memchr(data, '\0', len) != NULL) {
+		fprintf(err, "%s: holds a NUL byte; a config file is text\n",
+			path);
+		free(data);
+		return -1;
+	}
 	for (line = data; line != NULL && rc == 0; line = next) {
 		next = strchr(line, '\n');
 		if (next != NULL)
