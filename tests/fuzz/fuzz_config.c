@@ -36,10 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && memchr(data, '\0', size) != NULL)
 		fuzz_fail("config_load: took a file with a NUL byte");
 	if (rc == 0) {
-		const char *s[] = {cfg.data,	    cfg.listen_https,
-				   cfg.listen_http, cfg.database,
-				   cfg.log_level,   cfg.log_file,
-				   cfg.tls_names,   cfg.public_url};
+		const char *s[] = {
+		    cfg.data,		cfg.listen_https, cfg.listen_http,
+		    cfg.database,	cfg.log_level,	  cfg.log_file,
+		    cfg.tls_names,	cfg.public_url,	  cfg.acme_dns_resolver,
+		    cfg.acme_terms_url, cfg.acme_website};
 
 		for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++)
 			if (s[i] == NULL)
