@@ -7,7 +7,7 @@ ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all build run test fuzz deps test-deps format clean
+.PHONY: all build run test fuzz bench deps test-deps format clean
 
 all: build
 
@@ -35,6 +35,22 @@ test: test-deps build
 # FUZZ_TARGETS names) for FUZZ_SECONDS from its corpus (docs/testing.md).
 fuzz: test-deps
 	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Benchmarks against peers (docs/performance.md), never part of `make
+# test`: a Release build of its own in build-bench, then bench/run
+# (BENCH_QUICK=1 for a two-minute smoke run).
+BENCH_BUILD := build-bench
+
+bench: deps
+	@scripts/deps.sh bench
+	@prefix=$$(scripts/openssl.sh) && \
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_C_FLAGS=-Wno-error=maybe-uninitialized \
+		-DPKIAAS_OPENSSL_PREFIX="$$prefix" >/dev/null && \
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target pkiaasd -- \
+		--no-print-directory && \
+	PKIAAS_BIN=$(BENCH_BUILD)/bin \
+	PKIAAS_OPENSSL_PREFIX="$$prefix" bench/run
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,6 +2,9 @@
 # Installs the Debian packages that a step needs, skipping those present.
 #   deps.sh build   what `make build` and `make run` need
 #   deps.sh test    what `make test` needs on top of that
+#   deps.sh bench   what `make bench` needs on top of `build`: the load
+#                   generator, the peers measured, PostgreSQL, and perf
+#                   and strace for bench/profile
 set -euo pipefail
 
 build_packages=(build-essential cmake pkg-config perl dpkg-dev
@@ -9,6 +12,8 @@ build_packages=(build-essential cmake pkg-config perl dpkg-dev
 	libcurl4-openssl-dev libcmocka-dev)
 test_packages=(postgresql python3 curl clang-format pebble
 	chromium libnss3-tools certbot lego dehydrated python3-cryptography)
+bench_packages=(postgresql python3 python3-cryptography wrk golang-cfssl
+	linux-perf strace)
 
 missing() {
 	local p
@@ -21,7 +26,8 @@ missing() {
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;
 test) wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
-*) echo "usage: deps.sh build|test" >&2; exit 2 ;;
+bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
+*) echo "usage: deps.sh build|test|bench" >&2; exit 2 ;;
 esac
 
 mapfile -t need < <(missing "${wanted[@]}")
