@@ -121,12 +121,16 @@ static enum engine_result csr_names_check(X509_REQ *req, const json_t *doc,
 	return ENGINE_OK;
 }
 
-/* Moves a ready order to processing; the issuance comes next. */
+/*
+ * Moves a ready order to processing for the lease (arg, seconds): the
+ * issuance comes next. An order whose server stops before settling it
+ * turns invalid when the lease ends, instead of processing for good.
+ */
 static enum engine_result to_processing(struct acme_loaded *l, void *arg,
 					int64_t now, struct engine_error *err)
 {
-	(void)arg;
-	(void)now;
+	const int64_t *lease = arg;
+
 	if (strcmp(l->row.status, "ready") != 0)
 		return engine_fail_typed(err, ENGINE_FORBIDDEN, "orderNotReady",
 					 "the order is %s, not ready: every "
@@ -134,18 +138,27 @@ static enum engine_result to_processing(struct acme_loaded *l, void *arg,
 					 l->row.status);
 	free(l->row.status);
 	l->row.status = strdup("processing");
+	l->row.lease_until = now + *lease;
 	return l->row.status != NULL
 		   ? ENGINE_OK
 		   : engine_fail(err, ENGINE_ERROR, NULL, "out of memory");
 }
 
-/* Settles a processing order: valid with cert_id, or ready again. */
+/*
+ * Settles a processing order: valid with cert_id, or ready again. One
+ * that is processing no more (its lease ended) is left as it is.
+ */
 static enum engine_result settle(struct acme_loaded *l, void *arg, int64_t now,
 				 struct engine_error *err)
 {
 	const char *cert_id = arg;
 
 	(void)now;
+	if (strcmp(l->row.status, "processing") != 0)
+		return engine_fail(err, ENGINE_ERROR, NULL,
+				   "the order is %s: its finalisation took "
+				   "longer than its lease; place a new order",
+				   l->row.status);
 	free(l->row.status);
 	l->row.status = strdup(cert_id != NULL ? "valid" : "ready");
 	if (cert_id != NULL) {
@@ -248,6 +261,7 @@ enum engine_result acme_order_finalize(const struct acme_engine *ae,
 	struct store_acme_order held = {0};
 	X509_REQ *req = NULL;
 	json_t *doc = NULL;
+	int64_t lease = ae->set.lease;
 	enum engine_result res =
 	    acme_order_get(ae, acct, order_id, now, &held, err);
 
@@ -263,13 +277,15 @@ enum engine_result acme_order_finalize(const struct acme_engine *ae,
 	store_acme_order_free(&held);
 	if (res == ENGINE_OK)
 		res = acme_order_change(ae, acct, order_id, now, to_processing,
-					NULL, NULL, err);
+					&lease, NULL, err);
 	if (res == ENGINE_OK) {
 		struct engine_error settle_err;
 		res = order_issue(ae, acct, doc, req, address, now, &cert, err);
-		/* the order is valid, or may be finalised again */
+		/* the order is valid, or may be finalised again; out is the
+		 * caller's only on success */
 		if (acme_order_change(ae, acct, order_id, now, settle,
-				      res == ENGINE_OK ? cert.id : NULL, out,
+				      res == ENGINE_OK ? cert.id : NULL,
+				      res == ENGINE_OK ? out : NULL,
 				      &settle_err) != ENGINE_OK &&
 		    res == ENGINE_OK)
 			res = engine_fail(err, settle_err.code, NULL, "%s",

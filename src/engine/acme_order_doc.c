@@ -75,7 +75,9 @@ static int64_t authz_next_check(const json_t *authz)
 
 /*
  * The status of a pending or ready order from its authorisations: one
- * that is not pending or valid makes it invalid, all valid ready.
+ * that is not pending or valid makes it invalid, all valid ready. A
+ * processing order whose finalisation outlived its lease (the server
+ * stopped while issuing) is invalid, with an error that says so.
  */
 static const char *order_refresh(json_t *doc, const struct store_acme_order *o,
 				 int64_t now, int64_t *next_check)
@@ -85,6 +87,13 @@ static const char *order_refresh(json_t *doc, const struct store_acme_order *o,
 	int all_valid = 1, failed = o->expires_at <= now;
 
 	*next_check = 0;
+	if (strcmp(o->status, "processing") == 0 && o->lease_until <= now) {
+		acme_doc_set_error(doc, "serverInternal",
+				   "the certificate was not issued: the "
+				   "server stopped while finalising the "
+				   "order; place a new order");
+		return "invalid";
+	}
 	if (strcmp(o->status, "pending") != 0 &&
 	    strcmp(o->status, "ready") != 0)
 		return o->status;
@@ -157,7 +166,9 @@ enum store_result acme_order_save(const struct acme_engine *ae,
 		return STORE_ERROR;
 	free(l->row.document);
 	l->row.document = text;
-	l->row.lease_until = 0;
+	/* a worker's lease ends with its change; a finalisation's lasts */
+	if (strcmp(l->row.status, "processing") != 0)
+		l->row.lease_until = 0;
 	rc = store_acme_order_update(ae->ca.st, &l->row, NULL);
 	if (rc == STORE_OK)
 		l->row.version++;

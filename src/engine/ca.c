@@ -475,6 +475,22 @@ static void responder_prepare(const struct ca_context *ctx,
 			  ca->id, err.detail);
 }
 
+/*
+ * Removes a CA stored pending whose creation failed after, with an
+ * audit entry that says so next to the one of its insert; nothing
+ * happens when none was stored.
+ */
+static void ca_create_undo(const struct ca_context *ctx,
+			   const struct principal *who, const char *id,
+			   int64_t now, const struct engine_error *err)
+{
+	struct store_audit a = accounts_audit(who, "ca.create", "ca", id, now);
+
+	a.outcome = "failed";
+	a.detail = err->detail;
+	store_ca_delete(ctx->st, who->tenant_id, id, &a);
+}
+
 enum engine_result ca_create(const struct ca_context *ctx,
 			     const struct principal *who,
 			     const struct ca_create *in, int64_t now,
@@ -522,7 +538,7 @@ enum engine_result ca_create(const struct ca_context *ctx,
 	if (res == ENGINE_OK)
 		res = first_template(ctx, who, n.id, now, err);
 	if (res != ENGINE_OK && res != ENGINE_CONFLICT)
-		store_ca_delete(ctx->st, who->tenant_id, n.id, NULL);
+		ca_create_undo(ctx, who, n.id, now, err);
 	if (res == ENGINE_OK &&
 	    store_ca_get(ctx->st, who->tenant_id, n.id, out) != STORE_OK)
 		res = engine_fail(err, ENGINE_ERROR, NULL,

@@ -10,6 +10,7 @@
 #include "engine/aia.h"
 #include "engine/crl_der.h"
 #include "engine/keytype.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 /* Room for the signature's AlgorithmIdentifier: RSA-PSS's, the longest
@@ -275,8 +276,13 @@ enum engine_result crl_get(const struct ca_context *ctx, const char *ca_id,
 	if (res != ENGINE_OK)
 		return res;
 
-	/* Most requests end here: the stored CRL is current. */
+	/* Most requests end here: the stored CRL is current. One dated
+	 * after now was signed before the clock was put back. */
 	rc = store_crl_get(ctx->st, ca.id, now + refresh, &c);
+	if (rc == STORE_OK && c.this_update > now + CLOCK_SKEW_SECONDS) {
+		store_crl_free(&c);
+		rc = STORE_NOT_FOUND;
+	}
 	if (rc == STORE_OK)
 		crl_serve(&c, out);
 	if (rc != STORE_NOT_FOUND) {

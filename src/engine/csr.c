@@ -49,7 +49,7 @@ X509_REQ *csr_parse(const uint8_t *data, size_t len, struct engine_error *err)
 	X509_REQ *req;
 	EVP_PKEY *key;
 
-	if (len == 0 || len > CSR_MAX) {
+	if (data == NULL || len == 0 || len > CSR_MAX) {
 		engine_fail(err, ENGINE_INVALID, "csr",
 			    "a CSR is 1 to %d bytes", CSR_MAX);
 		return NULL;

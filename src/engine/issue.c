@@ -129,13 +129,17 @@ static enum store_result issue_commit(struct store *st,
 {
 	struct store_audit a;
 
-	if (rec->audit == NULL)
-		return store_issue_commit(st, c, rec->request, rec->revoke_id,
-					  NULL);
-	a = *rec->audit;
-	a.object_type = "certificate";
-	a.object_id = c->id;
-	return store_issue_commit(st, c, rec->request, rec->revoke_id, &a);
+	if (rec->audit != NULL) {
+		a = *rec->audit;
+		a.object_type = "certificate";
+		a.object_id = c->id;
+	}
+	if (rec->submitted != NULL)
+		return store_issue_commit_new(st, c, rec->request,
+					      rec->submitted,
+					      rec->audit != NULL ? &a : NULL);
+	return store_issue_commit(st, c, rec->request, rec->revoke_id,
+				  rec->audit != NULL ? &a : NULL);
 }
 
 /* Builds, signs and lints one certificate with a fresh serial. */

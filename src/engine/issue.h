@@ -47,6 +47,9 @@ struct issue_record {
 	const struct store_request *request; /* marked issued, or NULL */
 	const char *revoke_id;		     /* superseded, or NULL */
 	const struct store_audit *audit;
+	/* The request is new (auto-approved): it is inserted issued, with
+	 * this entry of its submission, in the issuance's transaction. */
+	const struct store_audit *submitted;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "engine/keytype.h"
 #include "engine/serial.h"
 #include "engine/template.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "signer/soft.h"
 
@@ -587,7 +588,8 @@ static enum engine_result respond_fresh(const struct ca_context *ctx,
 }
 
 /* A cached answer for a one-certificate request without a nonce that
- * has more than half its window ahead; -1 when there is none. */
+ * has more than half its window ahead and is not dated after now (the
+ * clock may have been put back since); -1 when there is none. */
 static int respond_cached(const struct ca_context *ctx,
 			  const struct store_ca *ca, const struct ocsp_query *q,
 			  int64_t validity, int64_t now,
@@ -599,6 +601,10 @@ static int respond_cached(const struct ca_context *ctx,
 	    store_ocsp_response_get(ctx->st, ca->id, q->serial[0], q->hash[0],
 				    now + validity / 2, &r) != STORE_OK)
 		return -1;
+	if (r.this_update > now + CLOCK_SKEW_SECONDS) {
+		free(r.der);
+		return -1;
+	}
 	out->der = r.der;
 	out->len = r.der_len;
 	out->status = "successful";
@@ -636,9 +642,13 @@ enum engine_result ocsp_respond(const struct ca_context *ctx, const char *ca_id,
 	struct store_ca ca;
 	X509 *cert = NULL;
 	const unsigned char *p;
+	char quoted[64];
 	enum engine_result res = aia_ca_find(ctx, ca_id, &ca, err);
 
 	memset(out, 0, sizeof(*out));
+	if (res == ENGINE_UNAVAILABLE)
+		return respond_failure(
+		    out, res, log_quote(ca_id, quoted, sizeof(quoted)), err);
 	if (res != ENGINE_OK)
 		return res;
 	p = ca.cert_der;

@@ -79,12 +79,15 @@ static void overrides_validity(const struct parsed_overrides *p, int64_t now,
 				(int64_t)p->validity_days * CLOCK_DAY;
 }
 
-/* Signs req's CSR through the template, settling request r. */
+/*
+ * Signs req's CSR through the template, settling request r; when
+ * submitted is not NULL, r is new and stored issued with it.
+ */
 static enum engine_result
 csr_issue(const struct ca_context *ctx, struct issuing *is, X509_REQ *csr,
 	  const struct parsed_overrides *p, const struct store_request *r,
-	  const struct store_audit *a, int64_t now,
-	  struct store_certificate *out, struct engine_error *err)
+	  const struct store_audit *submitted, const struct store_audit *a,
+	  int64_t now, struct store_certificate *out, struct engine_error *err)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
 	GENERAL_NAMES *sans = csr_sans(csr);
@@ -97,7 +100,8 @@ csr_issue(const struct ca_context *ctx, struct issuing *is, X509_REQ *csr,
 	struct issue_record rec = {.tenant_id = r->tenant_id,
 				   .template_id = r->template_id,
 				   .request = r,
-				   .audit = a};
+				   .audit = a,
+				   .submitted = submitted};
 	X509 *cert = NULL;
 	enum engine_result res;
 
@@ -172,19 +176,21 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 		r.csr_der = der;
 		r.csr_len = (size_t)der_len;
 		a.detail = r.subject;
+	}
+	if (res == ENGINE_OK && !is.tpl.auto_approve) {
 		rc = store_request_insert(ctx->st, &r, &a);
 		res = rc == STORE_OK ? ENGINE_OK
 				     : engine_store_fail(err, rc, "request");
-	}
-	if (res == ENGINE_OK && is.tpl.auto_approve) {
+	} else if (res == ENGINE_OK) {
+		/* Stored with its certificate or not at all. */
 		struct store_audit issued =
 		    accounts_audit(who, "request.approve", "request", id, now);
 
 		issued.detail = "auto_approve";
 		r.decided_at = now;
 		r.decided_by = (char *)who->user_id;
-		res = csr_issue(ctx, &is, req, &none, &r, &issued, now, &cert,
-				err);
+		res = csr_issue(ctx, &is, req, &none, &r, &a, &issued, now,
+				&cert, err);
 		store_certificate_free(&cert);
 	}
 	OPENSSL_free(der);
@@ -342,7 +348,8 @@ enum engine_result request_approve(const struct ca_context *ctx,
 		res = req == NULL || r.decided_by == NULL
 			  ? engine_fail(err, ENGINE_ERROR, NULL,
 					"the stored CSR does not parse")
-			  : csr_issue(ctx, &is, req, &p, &r, &a, now, out, err);
+			  : csr_issue(ctx, &is, req, &p, &r, NULL, &a, now, out,
+				      err);
 		issuing_clear(&is);
 	}
 	X509_REQ_free(req);
@@ -567,7 +574,7 @@ enum engine_result request_claim(const struct ca_context *ctx,
 			memcpy(r.csr_der, der, (size_t)der_len);
 		r.csr_len = (size_t)der_len;
 		r.decided_at = now;
-		res = csr_issue(ctx, &is, req, &p, &r, &a, now, out, err);
+		res = csr_issue(ctx, &is, req, &p, &r, NULL, &a, now, out, err);
 		issuing_clear(&is);
 	}
 	OPENSSL_free(der);

@@ -51,6 +51,7 @@ struct http_request {
 	size_t body_len;
 	size_t body_max;
 	int body_too_large;
+	char refused[160]; /* why its header fields were refused, or "" */
 	int64_t started_us;
 };
 
@@ -90,6 +91,10 @@ void http_respond_json(struct http_response *resp, int status, json_t *json);
 void http_respond_problem(struct http_response *resp, int status,
 			  const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with type instead of about:blank (NULL: about:blank). */
+void http_respond_problem_typed(struct http_response *resp, int status,
+				const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The same with a "field" member naming the input at fault (or NULL). */
 void http_respond_problem_field(struct http_response *resp, int status,
 				const char *field, const char *fmt, ...)

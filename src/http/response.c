@@ -60,8 +60,18 @@ void http_respond_json(struct http_response *resp, int status, json_t *json)
 	http_respond(resp, status, "application/json", text, strlen(text));
 }
 
+/* Turns every byte past ASCII in s into '?': a detail that echoes input
+ * (a path, an id) may hold bytes that are not UTF-8, which JSON cannot. */
+static void ascii_scrub(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			*s = '?';
+}
+
 static void problem_send(struct http_response *resp, int status,
-			 const char *field, const char *fmt, va_list ap)
+			 const char *type, const char *field, const char *fmt,
+			 va_list ap)
 {
 	char detail[PROBLEM_DETAIL_MAX], quoted[PROBLEM_DETAIL_MAX + 8];
 	json_t *doc;
@@ -71,9 +81,17 @@ static void problem_send(struct http_response *resp, int status,
 	log_event(status >= 500 ? LOG_WARN : LOG_INFO, "http.problem",
 		  "status=%d detail=%s", status,
 		  log_quote(detail, quoted, sizeof(quoted)));
-	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
+	if (type == NULL)
+		type = "about:blank";
+	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
 			http_status_title(status), "status", status, "detail",
 			detail);
+	if (doc == NULL) {
+		ascii_scrub(detail);
+		doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
+				http_status_title(status), "status", status,
+				"detail", detail);
+	}
 	if (doc != NULL && field != NULL)
 		json_object_set_new(doc, "field", json_string(field));
 	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -88,7 +106,17 @@ void http_respond_problem(struct http_response *resp, int status,
 	va_list ap;
 
 	va_start(ap, fmt);
-	problem_send(resp, status, NULL, fmt, ap);
+	problem_send(resp, status, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void http_respond_problem_typed(struct http_response *resp, int status,
+				const char *type, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	problem_send(resp, status, type, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -98,7 +126,7 @@ void http_respond_problem_field(struct http_response *resp, int status,
 	va_list ap;
 
 	va_start(ap, fmt);
-	problem_send(resp, status, field, fmt, ap);
+	problem_send(resp, status, NULL, field, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,15 +1,18 @@
 #include "http/server.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "http/metrics.h"
+#include "http/watch.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -17,6 +20,9 @@
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* A request body buffer starts this large and doubles up to max_body. */
 #define BODY_INITIAL 4096
+/* Where ACME is served, and the type of the refusals made there. */
+#define ACME_PREFIX    "/acme/"
+#define ACME_MALFORMED "urn:ietf:params:acme:error:malformed"
 
 struct http_port {
 	struct router *router;
@@ -26,6 +32,7 @@ struct http_port {
 	char *cert_pem, *key_pem;
 	struct sockaddr_storage addr;
 	struct MHD_Daemon *daemon;
+	struct http_watch *watch; /* of every daemon's connections */
 };
 
 static int address_parse(const char *listen, struct sockaddr_storage *out)
@@ -113,8 +120,20 @@ static enum MHD_Result response_queue(struct http_request *req,
 }
 
 /*
- * Runs the route's handler, or answers 413, 405 or 404 itself. A body
- * over the limit is refused whatever the path, before anything reads it.
+ * The problem type of the server's own refusals at path: ACME clients
+ * read ACME's types (RFC 8555 6.7); NULL for about:blank.
+ */
+static const char *refusal_type(const char *path)
+{
+	return strncmp(path, ACME_PREFIX, strlen(ACME_PREFIX)) == 0
+		   ? ACME_MALFORMED
+		   : NULL;
+}
+
+/*
+ * Runs the route's handler, or answers 400, 413, 405 or 404 itself. A
+ * body over the limit is refused whatever the path, before anything
+ * reads it.
  */
 static void request_dispatch(struct http_port *port, struct http_request *req,
 			     struct http_response *resp)
@@ -122,24 +141,31 @@ static void request_dispatch(struct http_port *port, struct http_request *req,
 	char allow[64];
 	enum router_match match =
 	    router_match(port->router, req, allow, sizeof(allow));
+	const char *type = refusal_type(req->path);
 
+	if (req->refused[0] != '\0') {
+		http_respond_problem_typed(resp, 400, type, "%s", req->refused);
+		http_header_add(resp, "Connection", "close");
+		return;
+	}
 	if (req->body_too_large) {
-		http_respond_problem(resp, 413,
-				     "the request body is larger than %zu "
-				     "bytes",
-				     req->body_max);
+		http_respond_problem_typed(resp, 413, type,
+					   "the request body is larger than "
+					   "%zu bytes",
+					   req->body_max);
 		return;
 	}
 	switch (match) {
 	case ROUTER_FOUND: req->route->handler(req, resp); break;
 	case ROUTER_NO_METHOD:
-		http_respond_problem(resp, 405, "%s is not allowed on %s",
-				     req->method, req->path);
+		http_respond_problem_typed(resp, 405, type,
+					   "%s is not allowed on %s",
+					   req->method, req->path);
 		http_header_add(resp, "Allow", allow);
 		break;
 	case ROUTER_NO_PATH:
-		http_respond_problem(resp, 404, "nothing is served at %s",
-				     req->path);
+		http_respond_problem_typed(
+		    resp, 404, type, "nothing is served at %s", req->path);
 		break;
 	}
 }
@@ -150,6 +176,7 @@ static enum MHD_Result request_finish(struct http_port *port,
 	struct http_response resp = {0};
 	enum MHD_Result ret;
 
+	http_watch_pause(req->conn);
 	log_set_request_id(req->id);
 	request_dispatch(port, req, &resp);
 	if (resp.status == 0)
@@ -184,6 +211,114 @@ static void body_append(struct http_request *req, const char *data, size_t len)
 	req->body[req->body_len] = '\0';
 }
 
+/* Header fields a request may carry once (RFC 9110 5.3, RFC 6265 5.4). */
+static const char *const single_fields[] = {"Host",	    "Content-Length",
+					    "Content-Type", "Authorization",
+					    "Cookie",	    "X-CSRF-Token"};
+#define N_SINGLE (sizeof(single_fields) / sizeof(*single_fields))
+
+/* How often each of single_fields, and Transfer-Encoding, came. */
+struct field_count {
+	unsigned n[N_SINGLE];
+	unsigned transfer_encoding;
+};
+
+static enum MHD_Result field_count(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct field_count *fc = cls;
+
+	(void)kind;
+	(void)value;
+	for (size_t i = 0; i < N_SINGLE; i++)
+		if (strcasecmp(key, single_fields[i]) == 0)
+			fc->n[i]++;
+	if (strcasecmp(key, "Transfer-Encoding") == 0)
+		fc->transfer_encoding++;
+	return MHD_YES;
+}
+
+/*
+ * Why the request's header fields are refused, into why; 0 when they
+ * are not. A field that may come once came twice, an HTTP/1.1 request
+ * has no Host (RFC 9112 3.2), or the body is framed both by
+ * Content-Length and by Transfer-Encoding (RFC 9112 6.3), which a proxy
+ * in front may have read the other way.
+ */
+static int fields_refused(struct MHD_Connection *conn, const char *version,
+			  char *why, size_t n)
+{
+	struct field_count fc = {{0}, 0};
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, field_count, &fc);
+	for (size_t i = 0; i < N_SINGLE; i++)
+		if (fc.n[i] > 1) {
+			snprintf(why, n,
+				 "the header field %s came %u times; it may "
+				 "come once (RFC 9110 5.3)",
+				 single_fields[i], fc.n[i]);
+			return 1;
+		}
+	if (fc.n[0] == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0) {
+		snprintf(why, n,
+			 "an HTTP/1.1 request needs a Host header field "
+			 "(RFC 9112 3.2)");
+		return 1;
+	}
+	if (fc.n[1] > 0 && fc.transfer_encoding > 0) {
+		snprintf(why, n,
+			 "the body is framed by both Content-Length and "
+			 "Transfer-Encoding; send one (RFC 9112 6.3)");
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when s is UTF-8 (jansson checks as strictly as JSON needs). */
+static int utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/* Looks for a query argument that is not UTF-8; cls names it. */
+static enum MHD_Result argument_check(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if (utf8_valid(key) && (value == NULL || utf8_valid(value)))
+		return MHD_YES;
+	*bad = utf8_valid(key) ? key : "?";
+	return MHD_NO;
+}
+
+/*
+ * Why the path or a query argument is refused, into why; 0 when neither
+ * is: each must be UTF-8 once decoded, as ids, names and cursors are,
+ * and as PostgreSQL takes text only.
+ */
+static int text_refused(struct MHD_Connection *conn, const char *url, char *why,
+			size_t n)
+{
+	const char *bad = NULL;
+
+	if (!utf8_valid(url)) {
+		snprintf(why, n, "the path is not UTF-8 once decoded");
+		return 1;
+	}
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, argument_check,
+				  &bad);
+	if (bad == NULL)
+		return 0;
+	snprintf(why, n, "the query argument %s is not UTF-8 once decoded",
+		 bad);
+	return 1;
+}
+
 /* A declared Content-Length over the limit is refused before the body. */
 static int body_declared_too_large(struct MHD_Connection *conn, size_t max)
 {
@@ -201,7 +336,7 @@ static int body_declared_too_large(struct MHD_Connection *conn, size_t max)
 static enum MHD_Result request_begin(struct http_port *port,
 				     struct MHD_Connection *conn,
 				     const char *url, const char *method,
-				     void **ctx)
+				     const char *version, void **ctx)
 {
 	struct http_request *req = calloc(1, sizeof(*req));
 
@@ -217,6 +352,9 @@ static enum MHD_Result request_begin(struct http_port *port,
 	client_address(conn, req->address, sizeof(req->address));
 	if (rand_id(req->id, 12) != 0)
 		snprintf(req->id, sizeof(req->id), "-");
+	if (fields_refused(conn, version, req->refused, sizeof(req->refused)) ||
+	    text_refused(conn, url, req->refused, sizeof(req->refused)))
+		return request_finish(port, req);
 	if (body_declared_too_large(conn, req->body_max)) {
 		req->body_too_large = 1;
 		return request_finish(port, req);
@@ -232,9 +370,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct http_port *port = cls;
 	struct http_request *req = *ctx;
 
-	(void)version;
 	if (req == NULL)
-		return request_begin(port, conn, url, method, ctx);
+		return request_begin(port, conn, url, method, version, ctx);
 	if (*upload_size != 0) {
 		body_append(req, upload, *upload_size);
 		*upload_size = 0;
@@ -249,8 +386,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	struct http_request *req = *ctx;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	http_watch_resume(conn);
 	if (req == NULL)
 		return;
 	for (size_t i = 0; i < req->n_params; i++)
@@ -258,6 +395,45 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	free(req->body);
 	free(req);
 	*ctx = NULL;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes each %XX of a path or query argument in place, as
+ * libmicrohttpd does, but leaves an escaped NUL as it stands: the
+ * string would end there, and "/crl/ID.crl%00.pem" be read as the CRL.
+ * Such input then matches no route, no id and no argument's syntax.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *out = s;
+	const char *in = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*in != '\0') {
+		hi = in[0] == '%' ? hex_digit(in[1]) : -1;
+		lo = hi >= 0 ? hex_digit(in[2]) : -1;
+		if (lo < 0 || (hi == 0 && lo == 0)) {
+			*out++ = *in++;
+			continue;
+		}
+		*out++ = (char)(hi * 16 + lo);
+		in += 3;
+	}
+	*out = '\0';
+	return (size_t)(out - s);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -295,6 +471,9 @@ static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, port->opt.timeout, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, port->opt.max_connections, NULL);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_watch_notify,
+	    port->watch);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL);
 	if (port->cert_pem != NULL) {
 		flags |= MHD_USE_TLS;
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, port->cert_pem);
@@ -319,6 +498,7 @@ static void port_free(struct http_port *port)
 {
 	if (port == NULL)
 		return;
+	http_watch_stop(port->watch);
 	free(port->listen);
 	free(port->cert_pem);
 	secret_free(port->key_pem);
@@ -343,6 +523,9 @@ struct http_port *http_port_start(struct router *router, struct app *app,
 	if (port->listen == NULL ||
 	    (opt->cert_pem != NULL &&
 	     (port->cert_pem == NULL || port->key_pem == NULL)))
+		goto fail;
+	port->watch = http_watch_start(router->port, opt->timeout);
+	if (port->watch == NULL)
 		goto fail;
 	if (address_parse(port->listen, &port->addr) != 0) {
 		log_event(LOG_ERROR, "http.listen",

@@ -10,6 +10,10 @@
 
 /* Seconds in a day, for validities given in days. */
 #define CLOCK_DAY 86400
+/* How far a stored time (a cached CRL's or OCSP response's thisUpdate)
+ * may lie ahead of now, as another node's clock may run, before it
+ * counts as made under a clock that has since been put back. */
+#define CLOCK_SKEW_SECONDS 60
 
 /* Reads PKIAAS_CLOCK_OFFSET; returns -1 when it is set but not a number. */
 int clock_init(void);

@@ -242,6 +242,16 @@ enum store_result store_issue_commit(struct store *st,
 				     const struct store_request *r,
 				     const char *revoke_id,
 				     const struct store_audit *a);
+/*
+ * The same for a request not stored yet (an auto-approved one): inserts
+ * r as issued with the certificate, and submitted (the entry of its
+ * submission) before a, so that a failure stores nothing of either.
+ */
+enum store_result store_issue_commit_new(struct store *st,
+					 const struct store_certificate *c,
+					 const struct store_request *r,
+					 const struct store_audit *submitted,
+					 const struct store_audit *a);
 void store_request_free(struct store_request *r);
 void store_request_list_free(struct store_request_list *l);
 

@@ -227,7 +227,23 @@ struct issue {
 	const struct store_certificate *c;
 	const struct store_request *r;
 	const char *revoke_id;
+	const struct store_audit *submitted; /* r is new: inserted issued */
 };
+
+/* Inserts the new request r as issued with certificate_id. */
+static enum store_result request_insert_issued(struct db_conn *c,
+					       const struct store_request *r,
+					       const char *certificate_id,
+					       const struct store_audit *a)
+{
+	struct store_request issued = *r;
+	enum store_result rc;
+
+	issued.status = "issued";
+	issued.certificate_id = (char *)certificate_id;
+	rc = request_insert_run(c, &issued);
+	return rc == STORE_OK ? store_audit_append_tx(c, a) : rc;
+}
 
 /* Marks r issued with certificate_id, if it is still open. */
 static enum store_result request_close(struct db_conn *c,
@@ -265,7 +281,9 @@ static enum store_result issue_run(struct db_conn *conn, void *arg)
 				       DB_INT(x->c->created_at)};
 	enum store_result rc = store_certificate_insert_tx(conn, x->c);
 
-	if (rc == STORE_OK && x->r != NULL)
+	if (rc == STORE_OK && x->submitted != NULL)
+		rc = request_insert_issued(conn, x->r, x->c->id, x->submitted);
+	else if (rc == STORE_OK && x->r != NULL)
 		rc = request_close(conn, x->r, x->c->id);
 	if (rc == STORE_OK && x->revoke_id != NULL)
 		rc = db_exec(conn, "issue_commit",
@@ -286,10 +304,28 @@ enum store_result store_issue_commit(struct store *st,
 				     const char *revoke_id,
 				     const struct store_audit *a)
 {
-	struct issue x = {c, r, revoke_id};
+	struct issue x = {c, r, revoke_id, NULL};
 
 	if (r != NULL && (r->tenant_id == NULL || c->tenant_id == NULL ||
 			  strcmp(r->tenant_id, c->tenant_id) != 0)) {
+		log_event(LOG_ERROR, "store.error",
+			  "op=issue_commit error=\"the request's tenant is "
+			  "not the certificate's\"");
+		return STORE_ERROR;
+	}
+	return db_transact(st, "issue_commit", issue_run, &x, a);
+}
+
+enum store_result store_issue_commit_new(struct store *st,
+					 const struct store_certificate *c,
+					 const struct store_request *r,
+					 const struct store_audit *submitted,
+					 const struct store_audit *a)
+{
+	struct issue x = {c, r, NULL, submitted};
+
+	if (r->tenant_id == NULL || c->tenant_id == NULL ||
+	    strcmp(r->tenant_id, c->tenant_id) != 0) {
 		log_event(LOG_ERROR, "store.error",
 			  "op=issue_commit error=\"the request's tenant is "
 			  "not the certificate's\"");

@@ -149,7 +149,8 @@ static enum store_result crl_claim_run(struct db_conn *c, void *arg)
 
 	if (rc == STORE_OK && rows.n_rows == 1 &&
 	    db_int(&rows, 0, 1) == version &&
-	    db_int(&rows, 0, 3) > x->fresh_after) {
+	    db_int(&rows, 0, 3) > x->fresh_after &&
+	    db_int(&rows, 0, 2) <= x->this_update) {
 		rc = crl_read(&rows, x->out);
 		db_rows_free(&rows);
 		return rc;

@@ -35,9 +35,10 @@ enum store_result store_crl_get(struct store *st, const char *ca_id,
 /*
  * Claims the CRL to sign, in one transaction committed before it
  * returns. The stored claim stands when it lists the CA's revocation
- * version now and its next_update is after fresh_after (with its DER
- * once signed); otherwise the number grows by one with this_update and
- * next_update given and no DER. Of several nodes claiming at once, one
+ * version now, its next_update is after fresh_after and its this_update
+ * is not after the one given (with its DER once signed); otherwise the
+ * number grows by one with this_update and next_update given and no
+ * DER. Of several nodes claiming at once, one
  * moves the number and the others receive its claim, so one change
  * costs one number. A DER that does not stand is never read.
  */

@@ -54,6 +54,14 @@ static enum store_result sq_fail(sqlite3 *conn, int rc, const char *op)
 			  op, rc, quoted);
 		return STORE_UNAVAILABLE;
 	}
+	if ((rc & 0xff) == SQLITE_FULL) {
+		log_event(LOG_ERROR, "store.error",
+			  "backend=sqlite op=%s code=%d error=%s "
+			  "hint=\"the disk of the database is full; free "
+			  "space there: nothing was written\"",
+			  op, rc, quoted);
+		return STORE_ERROR;
+	}
 	log_event(LOG_ERROR, "store.error",
 		  "backend=sqlite op=%s code=%d error=%s", op, rc, quoted);
 	return STORE_ERROR;
