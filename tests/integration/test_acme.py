@@ -603,4 +603,5 @@ if __name__ == "__main__":
                     test_bound_policy_template_and_ca_deletion)
     finally:
         if _ctx is not None:
+            _ctx.server.stop()
             _ctx.dns.stop()

@@ -371,7 +371,12 @@ def test_two_nodes_share_status():
 
 
 if __name__ == "__main__":
-    harness.run(test_ocsp_good_then_revoked, test_ocsp_unauthorized_and_unknown,
-                test_ocsp_malformed_and_get, test_crl_check,
-                test_crl_check_all_on_a_chain, test_aia_files,
-                test_two_nodes_share_status)
+    try:
+        harness.run(test_ocsp_good_then_revoked,
+                    test_ocsp_unauthorized_and_unknown,
+                    test_ocsp_malformed_and_get, test_crl_check,
+                    test_crl_check_all_on_a_chain, test_aia_files,
+                    test_two_nodes_share_status)
+    finally:
+        if _ctx is not None:
+            _ctx.server.stop()
