@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/base64.h"
+#include "acme/jws.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -18,7 +18,7 @@ static enum acme_check_outcome check(void *arg, struct acme_check *chk)
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	struct acme_validate_error err = {0};
 	enum acme_validate_outcome out = ACME_VALIDATE_FAILED;
-	char *text = NULL;
+	char txt[ACME_THUMBPRINT_LEN + 1];
 
 	SHA256((const unsigned char *)chk->key_authorization,
 	       strlen(chk->key_authorization), digest);
@@ -27,16 +27,15 @@ static enum acme_check_outcome check(void *arg, struct acme_check *chk)
 					   chk->token, chk->key_authorization,
 					   &err);
 	} else if (strcmp(chk->type, "dns-01") == 0) {
-		text = base64url_encode(digest, sizeof(digest));
-		out = text != NULL
+		out = acme_key_authorization_digest(chk->token, chk->thumbprint,
+						    txt) == 0
 			  ? acme_validate_dns01(&svc->validate, chk->domain,
-						text, &err)
+						txt, &err)
 			  : ACME_VALIDATE_RETRY;
 	} else if (strcmp(chk->type, "tls-alpn-01") == 0) {
 		out = acme_validate_tls_alpn01(&svc->validate, chk->domain,
 					       digest, &err);
 	}
-	free(text);
 	chk->error_type = err.type;
 	snprintf(chk->detail, sizeof(chk->detail), "%s", err.detail);
 	return out == ACME_VALIDATE_OK	    ? ACME_CHECK_OK

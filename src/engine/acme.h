@@ -192,6 +192,7 @@ struct acme_check {
 	const char *type;   /* "http-01", "dns-01", "tls-alpn-01" */
 	const char *domain; /* without "*." */
 	const char *token;
+	const char *thumbprint;	       /* the account key's */
 	const char *key_authorization; /* token "." thumbprint */
 	/* what went wrong: the ACME error type and words */
 	const char *error_type;

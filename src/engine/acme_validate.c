@@ -53,6 +53,7 @@ static void check_due(const struct store_acme_account *acct,
 			chk.domain = acme_doc_str(
 			    json_object_get(authz, "identifier"), "value");
 			chk.token = acme_doc_str(c, "token");
+			chk.thumbprint = acct->thumbprint;
 			chk.key_authorization = key_authz;
 			o->authz = i;
 			o->challenge = j;
