@@ -63,8 +63,7 @@ bench: deps
 	@scripts/deps.sh bench
 	@prefix=$$(scripts/openssl.sh) && \
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release \
-		-DCMAKE_C_FLAGS=-Wno-error=maybe-uninitialized \
-		-DPKIAAS_OPENSSL_PREFIX="$$prefix" >/dev/null && \
+		-DCMAKE_C_FLAGS= -DPKIAAS_OPENSSL_PREFIX="$$prefix" >/dev/null && \
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target pkiaasd -- \
 		--no-print-directory && \
 	PKIAAS_BIN=$(BENCH_BUILD)/bin \

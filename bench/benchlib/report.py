@@ -105,8 +105,9 @@ def ocsp(res, lim, cores):
                      ratio(sq, o2), e])
     return ("OCSP responses a second, median of runs; three good serials "
             "to one revoked, GET and POST alternating, no nonce. pkiaas "
-            "answers from its store's cache of signed responses, `openssl "
-            "ocsp` signs each answer with the CA key; cfssl serves "
+            "answers from its in-memory cache of signed responses (in "
+            "front of the store's), `openssl ocsp` signs each answer with "
+            "the CA key; cfssl serves "
             "responses signed beforehand, and is given POSTs only (cfssl "
             "1.2 answers 400 to a GET whose base64 holds `+`). `CPU ms` "
             "is pkiaas's CPU time per response on SQLite.\n\n"
@@ -267,7 +268,7 @@ def render(res):
         f"{res.get('load_after', '?')}; mode: {res['mode']}; took "
         f"{fmt(res.get('seconds'))} s",
         f"- Runs per figure: {res['runs']}; pkiaasd with its default "
-        "threads (one a core per port) and database pool",
+        "threads (8 a core on HTTPS, one a core on HTTP) and database pool",
         "",
         "## Targets",
         "",

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -61,12 +62,97 @@ enum get_result {
 	GET_DEFINITE, /* err says why, outcome given */
 };
 
+/*
+ * libcurl is loaded at the first http-01 check, not at start: with the
+ * libraries only it brings (SSH, LDAP, RTMP, HTTP/2, ...) it holds
+ * 0.5 to 0.7 MB resident that a server without http-01 never uses.
+ * Each member has the type of the libcurl function it names.
+ */
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+	__typeof__(curl_url) *url;
+	__typeof__(curl_url_set) *url_set;
+	__typeof__(curl_url_get) *url_get;
+	__typeof__(curl_url_cleanup) *url_cleanup;
+	__typeof__(curl_free) *free;
+} lc;
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
 
+/* The address of libcurl's function name; NULL, noted in *missing. */
+static void *curl_sym(void *h, const char *name, const char **missing)
+{
+	void *f = dlsym(h, name);
+
+	if (f == NULL && *missing == NULL)
+		*missing = name;
+	return f;
+}
+
+/* Fills lc from libcurl.so.4, opened once; -1 (logged) when it fails. */
+static int curl_load(void)
+{
+	char quoted[512];
+	const char *missing = NULL;
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL) {
+		log_event(LOG_ERROR, "acme.http01.curl",
+			  "error=%s hint=\"install the libcurl4 package and "
+			  "restart; http-01 challenges fail until then\"",
+			  log_quote(dlerror(), quoted, sizeof(quoted)));
+		return -1;
+	}
+#define LOAD(member)                                                           \
+	(lc.member =                                                           \
+	     (__typeof__(lc.member))curl_sym(h, "curl_" #member, &missing))
+	LOAD(global_init);
+	LOAD(easy_init);
+	LOAD(easy_setopt);
+	LOAD(easy_perform);
+	LOAD(easy_getinfo);
+	LOAD(easy_cleanup);
+	LOAD(easy_strerror);
+	LOAD(slist_append);
+	LOAD(slist_free_all);
+	LOAD(url);
+	LOAD(url_set);
+	LOAD(url_get);
+	LOAD(url_cleanup);
+	LOAD(free);
+#undef LOAD
+	if (missing != NULL) {
+		log_event(LOG_ERROR, "acme.http01.curl",
+			  "error=\"libcurl.so.4 has no %s\" hint=\"install "
+			  "libcurl4 7.62 or newer and restart; http-01 "
+			  "challenges fail until then\"",
+			  missing);
+		dlclose(h);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads and starts libcurl; curl_ready stays 0 when that fails. */
 static void curl_setup(void)
 {
-	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (curl_load() != 0)
+		return;
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_event(LOG_ERROR, "acme.http01.curl",
+			  "error=\"curl_global_init failed\"");
+		return;
+	}
+	curl_ready = 1;
 }
 
 static int remaining_ms(int64_t deadline)
@@ -185,10 +271,10 @@ static int get_setup(CURL *c, const struct hop *hop, struct fetch *f,
 
 	snprintf(entry, sizeof(entry), v6 ? "%s:%d:[%s]" : "%s:%d:%s",
 		 hop->host, hop->port, f->addr_text);
-	*resolve = curl_slist_append(NULL, entry);
+	*resolve = lc.slist_append(NULL, entry);
 	if (*resolve == NULL)
 		return -1;
-#define SET(opt, val) (ok = ok && curl_easy_setopt(c, opt, val) == CURLE_OK)
+#define SET(opt, val) (ok = ok && lc.easy_setopt(c, opt, val) == CURLE_OK)
 	SET(CURLOPT_URL, hop->url);
 	SET(CURLOPT_RESOLVE, *resolve);
 	SET(CURLOPT_IPRESOLVE, v6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
@@ -221,7 +307,7 @@ static enum get_result get_error(CURLcode rc, const struct hop *hop,
 				 enum acme_validate_outcome *outcome,
 				 struct acme_validate_error *err)
 {
-	const char *what = why[0] != '\0' ? why : curl_easy_strerror(rc);
+	const char *what = why[0] != '\0' ? why : lc.easy_strerror(rc);
 	enum acme_validate_outcome o = ACME_VALIDATE_FAILED;
 	const char *type = "connection";
 
@@ -254,7 +340,7 @@ static enum get_result get_once(const struct hop *hop, struct fetch *f,
 	char why[CURL_ERROR_SIZE] = "";
 	struct curl_slist *resolve = NULL;
 	enum get_result r = GET_DONE;
-	CURL *c = curl_easy_init();
+	CURL *c = lc.easy_init();
 	CURLcode rc;
 
 	if (remaining_ms(deadline) == 0) {
@@ -265,14 +351,14 @@ static enum get_result get_once(const struct hop *hop, struct fetch *f,
 		goto out;
 	}
 	if (c == NULL || get_setup(c, hop, f, &resolve, deadline) != 0 ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why) != CURLE_OK) {
+	    lc.easy_setopt(c, CURLOPT_ERRORBUFFER, why) != CURLE_OK) {
 		*outcome = acme_validate_fail(
 		    err, ACME_VALIDATE_RETRY, "connection",
 		    "%s: could not set up the HTTP client", hop->url);
 		r = GET_DEFINITE;
 		goto out;
 	}
-	rc = curl_easy_perform(c);
+	rc = lc.easy_perform(c);
 	if (f->wrong_addr) {
 		log_event(LOG_ERROR, "acme.http01.address",
 			  "what=\"libcurl tried an address we did not give\"");
@@ -287,10 +373,10 @@ static enum get_result get_once(const struct hop *hop, struct fetch *f,
 		r = get_error(rc, hop, f, why, outcome, err);
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
+	lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
 out:
-	curl_easy_cleanup(c);
-	curl_slist_free_all(resolve);
+	lc.easy_cleanup(c);
+	lc.slist_free_all(resolve);
 	return r;
 }
 
@@ -398,15 +484,15 @@ hop_redirect(const struct acme_validate_options *opt, const char *target,
 	enum acme_validate_outcome o = ACME_VALIDATE_FAILED;
 	char *scheme = NULL, *host = NULL, *port = NULL, *url = NULL;
 	struct hop next = {0};
-	CURLU *u = curl_url();
+	CURLU *u = lc.url();
 	long p = 0;
 
 	if (u == NULL ||
-	    curl_url_set(u, CURLUPART_URL, hop->url, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_URL, target, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    lc.url_set(u, CURLUPART_URL, hop->url, 0) != CURLUE_OK ||
+	    lc.url_set(u, CURLUPART_URL, target, 0) != CURLUE_OK ||
+	    lc.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    lc.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    lc.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
 		CURLUE_OK) {
 		acme_validate_fail(err, o, "connection",
 				   "%s: redirect to an invalid URL", hop->url);
@@ -439,12 +525,12 @@ hop_redirect(const struct acme_validate_options *opt, const char *target,
 		goto out;
 	}
 	next.port = (int)p;
-	if (curl_url_set(u, CURLUPART_HOST, next.host, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_PORT, port, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	if (lc.url_set(u, CURLUPART_HOST, next.host, 0) != CURLUE_OK ||
+	    lc.url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    lc.url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    lc.url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    lc.url_set(u, CURLUPART_PORT, port, 0) != CURLUE_OK ||
+	    lc.url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
 	    strlen(url) >= sizeof(next.url)) {
 		acme_validate_fail(err, o, "connection",
 				   "%s: redirect to an invalid URL", hop->url);
@@ -454,11 +540,11 @@ hop_redirect(const struct acme_validate_options *opt, const char *target,
 	*hop = next;
 	o = ACME_VALIDATE_OK;
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(url);
-	curl_url_cleanup(u);
+	lc.free(scheme);
+	lc.free(host);
+	lc.free(port);
+	lc.free(url);
+	lc.url_cleanup(u);
 	return o;
 }
 
@@ -575,7 +661,8 @@ acme_validate_http01(const struct acme_validate_options *opt,
 		free(f);
 		return acme_validate_fail(err, ACME_VALIDATE_RETRY,
 					  "connection",
-					  "the HTTP client could not start");
+					  "the HTTP client (libcurl) could not "
+					  "start");
 	}
 
 	/* Each hop: resolve, GET, judge; a redirect gives the next hop. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_json.h"
 #include "engine/aia.h"
 #include "http/auth.h"
 #include "http/caching.h"
@@ -27,8 +28,7 @@ static const struct {
 void api_aia_get(struct http_request *req, struct http_response *resp)
 {
 	const char *file = req->params[0], *dot = strrchr(file, '.');
-	struct ca_context ctx = {req->app->store, req->app->kek,
-				 req->app->base_url};
+	struct ca_context ctx = api_ca_context(req);
 	struct engine_error err = {0};
 	struct http_cache cache = {.now = clock_now(), .max_age = AIA_MAX_AGE};
 	size_t k = sizeof(formats) / sizeof(*formats), len;

@@ -267,7 +267,7 @@ json_t *api_json_audit(const struct store_audit_entry *e)
 struct ca_context api_ca_context(const struct http_request *req)
 {
 	struct ca_context ctx = {req->app->store, req->app->kek,
-				 req->app->base_url};
+				 req->app->base_url, req->app->issuers};
 
 	return ctx;
 }

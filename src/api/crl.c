@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_json.h"
 #include "http/auth.h"
 #include "http/caching.h"
 #include "lib/clock.h"
@@ -35,8 +36,7 @@ static char *crl_pem(const struct crl_document *d, size_t *len)
 void api_crl_get(struct http_request *req, struct http_response *resp)
 {
 	const char *file = req->params[0], *dot = strrchr(file, '.');
-	struct ca_context ctx = {req->app->store, req->app->kek,
-				 req->app->base_url};
+	struct ca_context ctx = api_ca_context(req);
 	struct engine_error err = {0};
 	struct crl_document d;
 	struct http_cache cache = {.now = clock_now(), .max_age = CRL_MAX_AGE};

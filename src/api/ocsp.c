@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_json.h"
 #include "engine/ocsp.h"
 #include "http/auth.h"
 #include "http/caching.h"
@@ -56,8 +57,7 @@ static void ocsp_send(struct http_request *req, struct http_response *resp,
 		      const char *ca_id, const uint8_t *der, size_t len,
 		      int get)
 {
-	struct ca_context ctx = {req->app->store, req->app->kek,
-				 req->app->base_url};
+	struct ca_context ctx = api_ca_context(req);
 	struct engine_error err = {0};
 	struct ocsp_answer a;
 	struct http_cache cache = {.now = clock_now()};

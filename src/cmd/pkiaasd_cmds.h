@@ -28,4 +28,7 @@ int pkiaasd_audit(int argc, char **argv);
  */
 int pkiaasd_setup(int argc, char **argv, struct config *cfg, struct store **st);
 
+/* The HTTP threads of the HTTPS (tls set) or the plain port. */
+unsigned pkiaasd_port_threads(const struct config *cfg, int tls);
+
 #endif

@@ -11,6 +11,8 @@
 #include "api/routes.h"
 #include "cmd/pkiaasd_cmds.h"
 #include "engine/install.h"
+#include "engine/issuer_cache.h"
+#include "engine/ocsp_cache.h"
 #include "engine/server_tls.h"
 #include "http/server.h"
 #include "lib/clock.h"
@@ -67,12 +69,9 @@ static int tls_names_parse(struct server *s)
 static struct http_port *port_start(struct server *s, struct router *router,
 				    const char *listen, int tls)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct http_port_options opt = {
 	    .listen = listen,
-	    .threads = (unsigned)(s->cfg.threads > 0 ? s->cfg.threads
-				  : cores > 0	     ? cores
-						     : 1),
+	    .threads = pkiaasd_port_threads(&s->cfg, tls),
 	    .timeout = (unsigned)s->cfg.request_timeout,
 	    .max_connections = (unsigned)s->cfg.max_connections,
 	    .max_body = (size_t)s->cfg.max_body,
@@ -141,7 +140,7 @@ static void banner(const struct server *s, const char *password)
 
 static int tls_load(struct server *s, struct server_tls *tls)
 {
-	struct ca_context ctx = {s->st, s->kek, s->base_url};
+	struct ca_context ctx = {s->st, s->kek, s->base_url, NULL};
 
 	return server_tls_ensure(&ctx, s->cfg.data, s->names, s->n_names,
 				 clock_now(), tls);
@@ -176,7 +175,7 @@ static void tls_refresh(struct server *s, int force)
 /* The ACME service with its validation workers. 0 or -1. */
 static int acme_start(struct server *s)
 {
-	struct ca_context ctx = {s->st, s->kek, s->base_url};
+	struct ca_context ctx = {s->st, s->kek, s->base_url, s->app.issuers};
 	struct engine_error err = {0};
 	struct acme_service *a = &s->acme;
 
@@ -220,15 +219,24 @@ static int serve_start(struct server *s, char *password, size_t size,
 	s->app.crl.validity = s->cfg.crl_validity;
 	s->app.crl.refresh = s->cfg.crl_refresh;
 	s->app.ocsp.validity = s->cfg.ocsp_validity;
+	s->app.ocsp.cache = ocsp_cache_new((size_t)s->cfg.ocsp_cache_mb << 20,
+					   s->cfg.ocsp_cache_check_ms);
+	if (s->app.ocsp.cache == NULL)
+		return EXIT_SETUP;
 	s->app.policy.session_idle = s->cfg.session_idle;
 	s->app.policy.session_max = s->cfg.session_max;
+	s->app.issuers = issuer_cache_new();
+	if (s->app.issuers == NULL)
+		return EXIT_SETUP;
 	if (acme_start(s) != 0)
 		return EXIT_SETUP;
-	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);
-	if (s->https == NULL)
-		return EXIT_LISTEN;
+	/* The plain port first: once /readyz answers on HTTPS, OCSP and
+	 * CRLs are served too. */
 	s->http = port_start(s, routes_http(), s->cfg.listen_http, 0);
-	return s->http != NULL ? 0 : EXIT_LISTEN;
+	if (s->http == NULL)
+		return EXIT_LISTEN;
+	s->https = port_start(s, routes_https(), s->cfg.listen_https, 1);
+	return s->https != NULL ? 0 : EXIT_LISTEN;
 }
 
 /* Waits for signals: SIGHUP reopens logs and reloads TLS; SIGTERM ends. */
@@ -262,6 +270,8 @@ static void serve_free(struct server *s)
 	http_port_stop(s->https, grace);
 	http_port_stop(s->http, grace);
 	acme_service_stop(&s->acme);
+	ocsp_cache_free(s->app.ocsp.cache);
+	issuer_cache_free(s->app.issuers);
 	server_tls_free(&s->tls);
 	kek_free(s->kek);
 	store_close(s->st);

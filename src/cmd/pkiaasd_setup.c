@@ -8,14 +8,32 @@
 #include "lib/fsutil.h"
 #include "lib/log.h"
 
+/* HTTPS threads a core when threads is 0 (see pkiaasd_port_threads). */
+#define HTTPS_THREADS_A_CORE 8
+
+/*
+ * The HTTPS port's requests mostly wait on the store (and a waiting
+ * issuance joins the next group commit), so it gets several threads a
+ * core; the plain port answers OCSP and CRLs from memory, one a core.
+ */
+unsigned pkiaasd_port_threads(const struct config *cfg, int tls)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->threads > 0)
+		return (unsigned)cfg->threads;
+	if (cores < 1)
+		cores = 1;
+	return (unsigned)(tls ? cores * HTTPS_THREADS_A_CORE : cores);
+}
+
+/* A connection for every thread that may hold one, and two spare. */
 static long pool_size(const struct config *cfg)
 {
-	long threads =
-	    cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
-
 	if (cfg->db_pool > 0)
 		return cfg->db_pool;
-	return 2 * (threads > 0 ? threads : 1) + 2;
+	return (long)pkiaasd_port_threads(cfg, 1) +
+	       (long)pkiaasd_port_threads(cfg, 0) + cfg->acme_workers + 2;
 }
 
 static int logging_setup(const struct config *cfg)

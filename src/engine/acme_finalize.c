@@ -220,7 +220,7 @@ order_issue(const struct acme_engine *ae, const struct store_acme_account *acct,
 	subject = order_subject(doc);
 	if (sans == NULL || subject == NULL)
 		res = engine_fail(err, ENGINE_ERROR, NULL, "out of memory");
-	else if (!is.tpl.enabled)
+	else if (!is.tpl->enabled)
 		res = engine_fail_typed(err, ENGINE_FORBIDDEN, "unauthorized",
 					"the policy's template is disabled");
 	if (res == ENGINE_OK) {
@@ -236,8 +236,8 @@ order_issue(const struct acme_engine *ae, const struct store_acme_account *acct,
 		struct issue_record rec = {.tenant_id = acct->tenant_id,
 					   .template_id = is.tpl_row.id,
 					   .audit = &a};
-		res = engine_issue(ae->ca.st, &is.signer, &is.tpl, &in, &rec,
-				   now, &x, cert, err);
+		res = engine_issue(ae->ca.st, is.signer, is.tpl, &in, &rec, now,
+				   &x, cert, err);
 	}
 	if (res == ENGINE_INVALID && err->type == NULL)
 		err->type = "badCSR";

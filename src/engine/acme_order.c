@@ -167,7 +167,7 @@ static enum engine_result order_insert(const struct acme_engine *ae,
 	struct acme_loaded l = {.doc = doc};
 	enum store_result rc = STORE_ERROR;
 
-	rand_id(id, RAND_ID_LEN);
+	rand_id_ordered(id);
 	l.row = (struct store_acme_order){
 	    .status = strdup("pending"),
 	    .document = json_dumps(doc, JSON_COMPACT),

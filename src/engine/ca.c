@@ -11,6 +11,7 @@
 #include "engine/csr.h"
 #include "engine/keytype.h"
 #include "engine/ocsp.h"
+#include "engine/ocsp_cache.h"
 #include "engine/serial.h"
 #include "engine/templates.h"
 #include "lib/clock.h"
@@ -837,6 +838,7 @@ enum engine_result ca_update(const struct ca_context *ctx,
 	free(ca.settings);
 	ca.settings = settings;
 	rc = settings != NULL ? store_ca_update(ctx->st, &ca, &a) : STORE_ERROR;
+	ocsp_cache_changed();
 	if (description != NULL)
 		ca.description = old_description;
 	store_ca_free(&ca);
@@ -901,6 +903,7 @@ enum engine_result ca_delete(const struct ca_context *ctx,
 	}
 	a.detail = ca.name;
 	rc = store_ca_delete(ctx->st, who->tenant_id, id, &a);
+	ocsp_cache_changed();
 	store_ca_free(&ca);
 	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
 }

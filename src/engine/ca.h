@@ -20,11 +20,15 @@
 #define CA_DEFAULT_KEY	     "ecdsa-p256"
 #define CA_NAME_MAX	     128
 
+struct issuer_cache;
+
 /* What the engine needs beside the store to sign. */
 struct ca_context {
 	struct store *st;
 	const struct kek *kek;
 	const char *base_url; /* http://HOST:PORT of the public port */
+	/* opened CAs and templates kept between requests; NULL: none */
+	struct issuer_cache *issuers;
 };
 
 struct ca_subject {

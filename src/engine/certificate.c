@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/accounts_common.h"
+#include "engine/ocsp_cache.h"
 
 static const char *const reasons[] = {
     "unspecified",	  "keyCompromise",	"cACompromise",
@@ -202,6 +203,9 @@ enum engine_result certificate_revoke(const struct ca_context *ctx,
 	a.detail = reason;
 	rc = store_certificate_revoke(ctx->st, who->tenant_id, id, now, reason,
 				      invalidity_date, &a);
+	/* OCSP reads the status again, even after a failure: a commit whose
+	 * answer was lost may have happened. */
+	ocsp_cache_changed();
 	if (rc == STORE_CONFLICT)
 		return engine_fail(err, ENGINE_CONFLICT, NULL,
 				   "the certificate is revoked already");
@@ -223,6 +227,7 @@ enum engine_result certificate_release(const struct ca_context *ctx,
 				       "certificate", id, now, err);
 	rc = store_certificate_revoke(ctx->st, who->tenant_id, id, now, NULL, 0,
 				      &a);
+	ocsp_cache_changed();
 	if (rc == STORE_CONFLICT)
 		return engine_fail(err, ENGINE_CONFLICT, NULL,
 				   "only a certificate on hold "

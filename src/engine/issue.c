@@ -7,6 +7,7 @@
 #include "engine/build.h"
 #include "engine/csr.h"
 #include "engine/lint.h"
+#include "engine/ocsp_cache.h"
 #include "engine/policy.h"
 #include "engine/serial.h"
 #include "lib/clock.h"
@@ -87,7 +88,7 @@ static int record_fill(X509 *cert, const struct issue_signer *signer,
 		c->der_len = (size_t)len;
 	}
 	OPENSSL_free(der);
-	return c->id != NULL && rand_id(c->id, RAND_ID_LEN) == 0 &&
+	return c->id != NULL && rand_id_ordered(c->id) == 0 &&
 		       c->tenant_id != NULL && c->ca_id != NULL &&
 		       c->serial != NULL && c->subject != NULL &&
 		       c->sans != NULL && c->key_type != NULL && c->der != NULL
@@ -128,6 +129,7 @@ static enum store_result issue_commit(struct store *st,
 				      const struct issue_record *rec)
 {
 	struct store_audit a;
+	enum store_result rc;
 
 	if (rec->audit != NULL) {
 		a = *rec->audit;
@@ -138,8 +140,12 @@ static enum store_result issue_commit(struct store *st,
 		return store_issue_commit_new(st, c, rec->request,
 					      rec->submitted,
 					      rec->audit != NULL ? &a : NULL);
-	return store_issue_commit(st, c, rec->request, rec->revoke_id,
-				  rec->audit != NULL ? &a : NULL);
+	rc = store_issue_commit(st, c, rec->request, rec->revoke_id,
+				rec->audit != NULL ? &a : NULL);
+	/* The predecessor is revoked as superseded: OCSP reads it again. */
+	if (rec->revoke_id != NULL)
+		ocsp_cache_changed();
+	return rc;
 }
 
 /* Builds, signs and lints one certificate with a fresh serial. */

@@ -2,14 +2,13 @@
 
 #include <string.h>
 
-#include "engine/templates.h"
-
 void issuing_clear(struct issuing *is)
 {
 	store_template_free(&is->tpl_row);
-	template_settings_clear(&is->tpl);
 	store_ca_free(&is->ca);
-	ca_signer_clear(&is->signer);
+	issuer_template_release(is->held_tpl);
+	issuer_signer_release(is->held_signer);
+	memset(is, 0, sizeof(*is));
 }
 
 enum engine_result issuing_open(const struct ca_context *ctx,
@@ -23,7 +22,8 @@ enum engine_result issuing_open(const struct ca_context *ctx,
 	rc = store_template_get(ctx->st, tenant_id, template_id, &is->tpl_row);
 	if (rc != STORE_OK)
 		return engine_store_fail(err, rc, "template");
-	res = templates_settings(&is->tpl_row, &is->tpl, err);
+	res = issuer_cache_template(ctx->issuers, &is->tpl_row, &is->held_tpl,
+				    err);
 	if (res == ENGINE_OK)
 		res =
 		    engine_store_fail(err,
@@ -31,8 +31,13 @@ enum engine_result issuing_open(const struct ca_context *ctx,
 						   is->tpl_row.ca_id, &is->ca),
 				      "CA");
 	if (res == ENGINE_OK)
-		res = ca_signer_open(ctx, &is->ca, &is->signer, err);
-	if (res != ENGINE_OK)
+		res = issuer_cache_signer(ctx->issuers, ctx, &is->ca,
+					  &is->held_signer, err);
+	if (res != ENGINE_OK) {
 		issuing_clear(is);
-	return res;
+		return res;
+	}
+	is->tpl = issuer_template(is->held_tpl);
+	is->signer = issuer_signer(is->held_signer);
+	return ENGINE_OK;
 }

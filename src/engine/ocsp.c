@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/aia.h"
 #include "engine/ca_settings.h"
 #include "engine/crl.h"
 #include "engine/keytype.h"
+#include "engine/ocsp_cache.h"
 #include "engine/serial.h"
 #include "engine/template.h"
 #include "lib/clock.h"
@@ -33,6 +33,16 @@ struct ocsp_query {
 	char *serial[OCSP_CERTS_MAX];	  /* lowercase hex */
 	int n;
 	int nonce;
+};
+
+/* One answer in the making. */
+struct ocsp_call {
+	const struct ca_context *ctx;
+	const struct ocsp_issuer *ca;
+	struct ocsp_query q;
+	int64_t validity, now;
+	int64_t version; /* the revocation version the answer is of */
+	int shared;	 /* the answer is every asker's: it may be kept */
 };
 
 /* A certificate's status as the store has it. */
@@ -147,18 +157,6 @@ static int request_extensions_check(struct ocsp_query *q, const char *ca_id)
 	return 0;
 }
 
-/* The name of an allowed CertID hash; NULL for any other. */
-static const char *hash_name(const ASN1_OBJECT *alg)
-{
-	switch (OBJ_obj2nid(alg)) {
-	case NID_sha1: return "sha1";
-	case NID_sha256: return "sha256";
-	case NID_sha384: return "sha384";
-	case NID_sha512: return "sha512";
-	default: return NULL;
-	}
-}
-
 /*
  * Parses and checks a request strictly: no trailing bytes, 1 to
  * OCSP_CERTS_MAX certificates, no unknown critical extension. -1 for a
@@ -198,36 +196,38 @@ static int query_parse(const uint8_t *der, size_t len, const char *ca_id,
 	return 0;
 }
 
+/* Whether a CertID's hash is the one of ours. */
+static int hash_equal(const ASN1_OCTET_STRING *theirs,
+		      const unsigned char *ours, unsigned int len)
+{
+	return theirs != NULL && ASN1_STRING_length(theirs) == (int)len &&
+	       memcmp(ASN1_STRING_get0_data(theirs), ours, len) == 0;
+}
+
 /*
  * Whether every id names ca as the issuer (hash of its name and of its
  * key, RFC 6960 4.1.1), and each id's serial as the store keeps it. -1
  * when one does not: the responder is not authorised for it.
  */
-static int query_match(struct ocsp_query *q, X509 *ca, const char *ca_id)
+static int query_match(struct ocsp_query *q, const struct ocsp_issuer *ca)
 {
 	for (int i = 0; i < q->n; i++) {
+		ASN1_OCTET_STRING *name = NULL, *key = NULL;
 		ASN1_OBJECT *alg = NULL;
 		ASN1_INTEGER *serial = NULL;
-		OCSP_CERTID *ours;
-		const EVP_MD *md;
-		int same;
+		int k;
 
-		OCSP_id_get0_info(NULL, &alg, NULL, &serial, q->ids[i]);
-		q->hash[i] = alg != NULL ? hash_name(alg) : NULL;
-		if (q->hash[i] == NULL || serial == NULL)
-			return refuse(ca_id, "the CertID hash is not SHA-1 or "
-					     "SHA-2");
-		md = EVP_get_digestbyname(q->hash[i]);
-		ours =
-		    md != NULL
-			? OCSP_cert_id_new(md, X509_get_subject_name(ca),
-					   X509_get0_pubkey_bitstr(ca), serial)
-			: NULL;
-		same = ours != NULL && OCSP_id_issuer_cmp(ours, q->ids[i]) == 0;
-		OCSP_CERTID_free(ours);
-		if (!same)
-			return refuse(ca_id, "the certificate is of another "
-					     "issuer than this CA");
+		OCSP_id_get0_info(&name, &alg, &key, &serial, q->ids[i]);
+		k = alg != NULL ? ocsp_hash_index(alg) : -1;
+		if (k < 0 || serial == NULL)
+			return refuse(ca->row.id, "the CertID hash is not "
+						  "SHA-1 or SHA-2");
+		q->hash[i] = ocsp_hash_name(k);
+		if (!hash_equal(name, ca->hash[k].name, ca->hash[k].len) ||
+		    !hash_equal(key, ca->hash[k].key, ca->hash[k].len))
+			return refuse(ca->row.id, "the certificate is of "
+						  "another issuer than this "
+						  "CA");
 		if ((q->serial[i] = serial_text(serial)) == NULL)
 			return -1;
 	}
@@ -515,93 +515,103 @@ static int response_sign(OCSP_BASICRESP *bs, const struct ocsp_signer *s,
 	return 0;
 }
 
-/* The service hash of a CA: what its signer signs responses with. */
-static void service_hash(const struct store_ca *ca, char *out, size_t n)
+/*
+ * The revocation version, then the status of every certificate asked
+ * about: an answer kept under that version never shows an older status
+ * than it names. Whether the answer is every asker's goes to x->shared.
+ */
+static enum store_result statuses_read(struct ocsp_call *x,
+				       struct ocsp_status st[OCSP_CERTS_MAX])
 {
-	struct ca_settings cs;
+	enum store_result rc =
+	    store_revocation_version(x->ctx->st, x->ca->row.id, &x->version);
 
-	if (ca_settings_load(ca->settings, &cs) != 0)
-		memset(&cs, 0, sizeof(cs));
-	snprintf(out, n, "%s", cs.service_hash);
+	x->shared = !x->q.nonce;
+	for (int i = 0; i < x->q.n && rc == STORE_OK; i++) {
+		rc = status_read(x->ctx->st, x->ca->row.id, x->q.serial[i],
+				 &st[i]);
+		if (st[i].status == V_OCSP_CERTSTATUS_UNKNOWN)
+			x->shared = 0;
+	}
+	return rc;
+}
+
+/* Signs the statuses as an answer to x, valid until next_update. */
+static enum engine_result
+response_make(const struct ocsp_call *x, const struct ocsp_status *st,
+	      const struct ocsp_signer *signer, int64_t next_update,
+	      struct ocsp_answer *out, struct engine_error *err)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	int ok = bs != NULL;
+
+	for (int i = 0; ok && i < x->q.n; i++)
+		ok = single_add(bs, x->q.ids[i], &st[i], x->now, next_update) ==
+		     0;
+	ok = ok && (!x->q.nonce || OCSP_copy_nonce(bs, x->q.req) == 1) &&
+	     response_sign(bs, signer, x->ca->service_hash, x->now, out) == 0;
+	OCSP_BASICRESP_free(bs);
+	if (!ok)
+		return engine_fail(err, ENGINE_ERROR, NULL,
+				   "the OCSP response could not be signed");
+	out->this_update = x->now;
+	out->next_update = next_update;
+	out->cacheable = !x->q.nonce;
+	return ENGINE_OK;
 }
 
 /*
  * Reads the status of every certificate asked about and signs the
- * answer. The revocation version is read before the statuses, so an
- * answer cached under it never shows an older status than it names.
+ * answer; one of a single certificate that is every asker's goes to the
+ * store's cache too, for the other nodes.
  */
-static enum engine_result respond_fresh(const struct ca_context *ctx,
-					const struct store_ca *ca,
-					struct ocsp_query *q, int64_t validity,
-					int64_t now, struct ocsp_answer *out,
+static enum engine_result respond_fresh(struct ocsp_call *x,
+					struct ocsp_answer *out,
 					struct engine_error *err)
 {
 	struct ocsp_status st[OCSP_CERTS_MAX];
 	struct ocsp_signer signer = {0};
-	OCSP_BASICRESP *bs = NULL;
-	int64_t version, next_update = now + validity;
-	enum store_result rc =
-	    store_revocation_version(ctx->st, ca->id, &version);
+	enum store_result rc = statuses_read(x, st);
 	enum engine_result res;
-	char hash[8];
 
-	for (int i = 0; i < q->n && rc == STORE_OK; i++)
-		rc = status_read(ctx->st, ca->id, q->serial[i], &st[i]);
 	if (rc != STORE_OK)
 		return engine_store_fail(err, rc, "certificate");
-	res = signer_get(ctx, ca, now, &signer, err);
-	if (res != ENGINE_OK)
-		return res;
-	if (next_update > signer.not_after)
-		next_update = signer.not_after;
-	service_hash(ca, hash, sizeof(hash));
-	bs = OCSP_BASICRESP_new();
-	for (int i = 0; bs != NULL && i < q->n && res == ENGINE_OK; i++)
-		if (single_add(bs, q->ids[i], &st[i], now, next_update) != 0)
-			res = ENGINE_ERROR;
-	if (bs == NULL || res != ENGINE_OK ||
-	    (q->nonce && OCSP_copy_nonce(bs, q->req) != 1) ||
-	    response_sign(bs, &signer, hash, now, out) != 0)
-		res = engine_fail(err, ENGINE_ERROR, NULL,
-				  "the OCSP response could not be signed");
-	OCSP_BASICRESP_free(bs);
+	res = signer_get(x->ctx, &x->ca->row, x->now, &signer, err);
+	if (res == ENGINE_OK)
+		res = response_make(x, st, &signer,
+				    x->now + x->validity < signer.not_after
+					? x->now + x->validity
+					: signer.not_after,
+				    out, err);
 	signer_clear(&signer);
-	if (res != ENGINE_OK)
-		return res;
-	out->this_update = now;
-	out->next_update = next_update;
-	out->cacheable = !q->nonce;
-	/* One certificate this CA issued, no nonce: the same for all. */
-	if (out->cacheable && q->n == 1 &&
-	    st[0].status != V_OCSP_CERTSTATUS_UNKNOWN) {
-		struct store_ocsp_response r = {now, next_update, out->der,
-						out->len};
+	if (res == ENGINE_OK && x->shared && x->q.n == 1) {
+		struct store_ocsp_response r = {
+		    out->this_update, out->next_update, out->der, out->len};
 
-		rc = store_ocsp_response_put(ctx->st, ca->id, q->serial[0],
-					     q->hash[0], version, &r);
+		rc = store_ocsp_response_put(x->ctx->st, x->ca->row.id,
+					     x->q.serial[0], x->q.hash[0],
+					     x->version, &r);
 		if (rc != STORE_OK)
 			log_event(LOG_WARN, "ocsp.cache",
 				  "ca=%s error=\"response not cached\"",
-				  ca->id);
+				  x->ca->row.id);
 	}
-	return ENGINE_OK;
+	return res;
 }
 
-/* A cached answer for a one-certificate request without a nonce that
- * has more than half its window ahead and is not dated after now (the
- * clock may have been put back since); -1 when there is none. */
-static int respond_cached(const struct ca_context *ctx,
-			  const struct store_ca *ca, const struct ocsp_query *q,
-			  int64_t validity, int64_t now,
-			  struct ocsp_answer *out)
+/* The answer the store keeps for a one-certificate request without a
+ * nonce, when it is fresh; -1 when there is none. */
+static int respond_cached(struct ocsp_call *x, struct ocsp_answer *out)
 {
 	struct store_ocsp_response r;
 
-	if (q->n != 1 || q->nonce ||
-	    store_ocsp_response_get(ctx->st, ca->id, q->serial[0], q->hash[0],
-				    now + validity / 2, &r) != STORE_OK)
+	if (x->q.n != 1 || x->q.nonce ||
+	    store_ocsp_response_get(x->ctx->st, x->ca->row.id, x->q.serial[0],
+				    x->q.hash[0], x->now + x->validity / 2,
+				    &r) != STORE_OK)
 		return -1;
-	if (r.this_update > now + CLOCK_SKEW_SECONDS) {
+	if (!ocsp_response_fresh(r.this_update, r.next_update, x->now,
+				 x->validity)) {
 		free(r.der);
 		return -1;
 	}
@@ -611,6 +621,7 @@ static int respond_cached(const struct ca_context *ctx,
 	out->this_update = r.this_update;
 	out->next_update = r.next_update;
 	out->cacheable = 1;
+	x->shared = 1;
 	return 0;
 }
 
@@ -629,51 +640,67 @@ static enum engine_result respond_failure(struct ocsp_answer *out,
 			     "internalError");
 }
 
+/* Parses and checks the request, then answers it from the store's
+ * cache or signs anew. */
+static enum engine_result respond_parsed(struct ocsp_call *x,
+					 const uint8_t *req, size_t len,
+					 struct ocsp_answer *out,
+					 struct engine_error *err)
+{
+	enum engine_result res;
+
+	if (query_parse(req, len, x->ca->row.id, &x->q) != 0)
+		return answer_status(out, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
+				     "malformedRequest");
+	if (query_match(&x->q, x->ca) != 0)
+		return answer_status(out, OCSP_RESPONSE_STATUS_UNAUTHORIZED,
+				     "unauthorized");
+	if (respond_cached(x, out) == 0)
+		return ENGINE_OK;
+	res = respond_fresh(x, out, err);
+	if (res == ENGINE_OK)
+		return res;
+	x->shared = 0;
+	return respond_failure(out, res, x->ca->row.id, err);
+}
+
 enum engine_result ocsp_respond(const struct ca_context *ctx, const char *ca_id,
 				const uint8_t *req, size_t len,
 				const struct ocsp_options *opt, int64_t now,
 				struct ocsp_answer *out,
 				struct engine_error *err)
 {
-	int64_t validity = opt != NULL && opt->validity > 0
-			       ? opt->validity
-			       : OCSP_VALIDITY_DEFAULT;
-	struct ocsp_query q = {0};
-	struct store_ca ca;
-	X509 *cert = NULL;
-	const unsigned char *p;
+	struct ocsp_cache *cache = opt != NULL ? opt->cache : NULL;
+	struct ocsp_call x = {.ctx = ctx,
+			      .now = now,
+			      .validity = opt != NULL && opt->validity > 0
+					      ? opt->validity
+					      : OCSP_VALIDITY_DEFAULT};
+	struct ocsp_issuer_view ca;
+	struct ocsp_cache_key key = {.req = req, .len = len};
 	char quoted[64];
-	enum engine_result res = aia_ca_find(ctx, ca_id, &ca, err);
+	enum engine_result res = ocsp_cache_issuer(cache, ctx, ca_id, &ca, err);
 
 	memset(out, 0, sizeof(*out));
-	if (res == ENGINE_UNAVAILABLE)
+	if (res == ENGINE_UNAVAILABLE || res == ENGINE_ERROR)
 		return respond_failure(
 		    out, res, log_quote(ca_id, quoted, sizeof(quoted)), err);
 	if (res != ENGINE_OK)
 		return res;
-	p = ca.cert_der;
-	cert = d2i_X509(NULL, &p, (long)ca.cert_len);
-	if (cert == NULL) {
-		log_event(LOG_ERROR, "ocsp.failed",
-			  "ca=%s error=\"the CA certificate does not parse\"",
-			  ca.id);
-		res = answer_status(out, OCSP_RESPONSE_STATUS_INTERNALERROR,
-				    "internalError");
-	} else if (query_parse(req, len, ca.id, &q) != 0)
-		res = answer_status(out, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
-				    "malformedRequest");
-	else if (query_match(&q, cert, ca.id) != 0)
-		res = answer_status(out, OCSP_RESPONSE_STATUS_UNAUTHORIZED,
-				    "unauthorized");
-	else if (respond_cached(ctx, &ca, &q, validity, now, out) != 0 &&
-		 (res = respond_fresh(ctx, &ca, &q, validity, now, out, err)) !=
-		     ENGINE_OK)
-		res = respond_failure(out, res, ca.id, err);
+	key.epoch = ca.epoch;
+	key.version = ca.version;
+	if (ocsp_cache_get(cache, &key, now, x.validity, out) != 0) {
+		x.ca = ca.issuer;
+		x.version = ca.version;
+		res = respond_parsed(&x, req, len, out, err);
+		key.version = x.version;
+		if (res == ENGINE_OK && x.shared)
+			ocsp_cache_put(cache, &key, out);
+		query_clear(&x.q);
+	}
+	ocsp_issuer_release(ca.issuer);
 	if (res != ENGINE_OK)
 		res = engine_fail(err, ENGINE_ERROR, NULL,
 				  "the OCSP answer could not be encoded");
-	query_clear(&q);
-	X509_free(cert);
-	store_ca_free(&ca);
 	return res;
 }

@@ -2,7 +2,8 @@
  * The OCSP responder (RFC 6960, with the RFC 5019 profile): one per CA,
  * answering for the certificates that CA issued, with responses signed
  * by a delegated OCSP signing certificate that the engine issues itself
- * and cached in the store while the status stays the same.
+ * and cached while the status stays the same: in the store, for every
+ * node, and in the process (ocsp_cache.h).
  */
 #ifndef PKIAAS_OCSP_H
 #define PKIAAS_OCSP_H
@@ -19,9 +20,13 @@
 /* The signing certificate is issued anew this long before it expires. */
 #define OCSP_SIGNER_RENEW_SECONDS (2 * 86400)
 
-/* The window of responses; 0 takes the default. */
+struct ocsp_cache;
+
+/* The window of responses (0 takes the default), and the process's
+ * cache of them (NULL: none). */
 struct ocsp_options {
 	int64_t validity;
+	struct ocsp_cache *cache;
 };
 
 /* What the responder answers: an OCSPResponse, whatever its status. */
@@ -40,7 +45,9 @@ struct ocsp_answer {
  * for garbage, more than OCSP_CERTS_MAX certificates or a nonce over
  * OCSP_NONCE_MAX octets; unauthorized for a certificate of another
  * issuer; tryLater while the store is unreachable. ENGINE_NOT_FOUND
- * only for no such CA. The caller frees out.
+ * only for no such CA. A request without a nonce is answered from
+ * opt's cache while it holds a current answer to the very same bytes.
+ * The caller frees out.
  */
 enum engine_result ocsp_respond(const struct ca_context *ctx, const char *ca_id,
 				const uint8_t *req, size_t len,

@@ -106,8 +106,8 @@ csr_issue(const struct ca_context *ctx, struct issuing *is, X509_REQ *csr,
 	enum engine_result res;
 
 	overrides_validity(p, now, &in);
-	res = engine_issue(ctx->st, &is->signer, &is->tpl, &in, &rec, now,
-			   &cert, out, err);
+	res = engine_issue(ctx->st, is->signer, is->tpl, &in, &rec, now, &cert,
+			   out, err);
 	X509_free(cert);
 	GENERAL_NAMES_free(sans);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
@@ -157,27 +157,27 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 	 * cannot be signed is refused at once, naming its rule. */
 	sans = csr_sans(req);
 	exts = X509_REQ_get_extensions(req);
-	if (!is.tpl.enabled)
+	if (!is.tpl->enabled)
 		res = engine_fail(err, ENGINE_INVALID, "template_id",
 				  "the template is disabled (enabled)");
-	else if (policy_key_check(&is.tpl, X509_REQ_get0_pubkey(req), err) !=
+	else if (policy_key_check(is.tpl, X509_REQ_get0_pubkey(req), err) !=
 		     ENGINE_OK ||
-		 policy_extensions_check(&is.tpl, exts, err) != ENGINE_OK ||
-		 policy_sans_check(&is.tpl, sans, err) != ENGINE_OK)
+		 policy_extensions_check(is.tpl, exts, err) != ENGINE_OK ||
+		 policy_sans_check(is.tpl, sans, err) != ENGINE_OK)
 		res = err->code;
 	GENERAL_NAMES_free(sans);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	der_len = res == ENGINE_OK ? i2d_X509_REQ(req, &der) : 0;
 	r.subject = csr_name_text(X509_REQ_get_subject_name(req));
 	if (res == ENGINE_OK &&
-	    (der_len <= 0 || r.subject == NULL || rand_id(id, RAND_ID_LEN)))
+	    (der_len <= 0 || r.subject == NULL || rand_id_ordered(id)))
 		res = engine_fail(err, ENGINE_ERROR, NULL, "out of memory");
 	if (res == ENGINE_OK) {
 		r.csr_der = der;
 		r.csr_len = (size_t)der_len;
 		a.detail = r.subject;
 	}
-	if (res == ENGINE_OK && !is.tpl.auto_approve) {
+	if (res == ENGINE_OK && !is.tpl->auto_approve) {
 		rc = store_request_insert(ctx->st, &r, &a);
 		res = rc == STORE_OK ? ENGINE_OK
 				     : engine_store_fail(err, rc, "request");
@@ -452,14 +452,14 @@ enum engine_result request_preapprove(const struct ca_context *ctx,
 	if (res == ENGINE_OK &&
 	    (res = issuing_open(ctx, who->tenant_id, template_id, &is, err)) ==
 		ENGINE_OK) {
-		res = policy_sans_check(&is.tpl, p.sans, err);
+		res = policy_sans_check(is.tpl, p.sans, err);
 		issuing_clear(&is);
 	}
 	if (res == ENGINE_OK) {
 		r.subject = csr_name_text(p.subject);
 		r.overrides = overrides_encode(ov);
 		if (r.subject == NULL || r.overrides == NULL ||
-		    rand_id(id, RAND_ID_LEN) != 0 ||
+		    rand_id_ordered(id) != 0 ||
 		    accounts_secret_new(raw, sizeof(raw)) != 0 ||
 		    asprintf(claim, CLAIM_PREFIX "%s", raw) < 0 ||
 		    digest_sha256_hex(*claim, strlen(*claim), hash) != 0)
@@ -702,7 +702,7 @@ enum engine_result request_renew(const struct ca_context *ctx,
 		res =
 		    issuing_open(ctx, rec.tenant_id, rec.template_id, &is, err);
 	if (res == ENGINE_OK)
-		res = renewal_allowed(&is.tpl, &rec, now, err);
+		res = renewal_allowed(is.tpl, &rec, now, err);
 	if (res == ENGINE_OK && (req = csr_parse(csr, csr_len, err)) == NULL)
 		res = err->code;
 	if (res == ENGINE_OK &&
@@ -721,7 +721,7 @@ enum engine_result request_renew(const struct ca_context *ctx,
 		a.tenant_id = rec.tenant_id;
 		a.detail = rec.id;
 		r.audit = &a;
-		res = engine_issue(ctx->st, &is.signer, &is.tpl, &in, &r, now,
+		res = engine_issue(ctx->st, is.signer, is.tpl, &in, &r, now,
 				   &fresh, out, err);
 	}
 	X509_free(fresh);

@@ -94,6 +94,7 @@ static enum engine_result text_get(json_t *v, const char *path, size_t max,
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
 
+	*out = NULL;
 	if (s == NULL)
 		return refuse(err, path, "must be a string");
 	if (memchr(s, '\0', len) != NULL)

@@ -20,6 +20,7 @@
 struct MHD_Connection;
 struct route;
 struct acme_service;
+struct issuer_cache;
 
 /* What every handler may use: set up by pkiaasd serve. */
 struct app {
@@ -31,6 +32,7 @@ struct app {
 	struct crl_options crl;	   /* CRL windows; zero: the defaults */
 	struct ocsp_options ocsp;  /* OCSP window; zero: the default */
 	struct acme_service *acme; /* NULL: ACME is not served */
+	struct issuer_cache *issuers; /* opened CAs and templates */
 };
 
 #define HTTP_PARAMS_MAX	 4

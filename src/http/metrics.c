@@ -18,17 +18,24 @@ static const int64_t bucket_us[] = {250,    500,     1000,    2500,    5000,
 				    500000, 1000000, 2500000, 10000000};
 #define N_BUCKETS (sizeof(bucket_us) / sizeof(*bucket_us))
 
-struct slot {
+/* A slot's name, apart from its counters: registering every route
+ * writes only these few pages, and a route's counters take memory only
+ * once it is used. */
+struct slot_name {
 	char port[8];
 	char route[48];
+};
+
+struct slot {
 	_Atomic uint64_t by_status[N_STATUS];
 	_Atomic uint64_t buckets[N_BUCKETS + 1]; /* the last one is +Inf */
 	_Atomic uint64_t sum_us;
 };
 
-static struct slot slots[METRICS_SLOTS_MAX] = {
+static struct slot_name names[METRICS_SLOTS_MAX] = {
     [METRICS_SLOT_UNMATCHED] = {.port = "any", .route = "unmatched"},
 };
+static struct slot slots[METRICS_SLOTS_MAX];
 static int n_slots = 1;
 static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,9 +46,9 @@ int metrics_register(const char *port, const char *route)
 	pthread_mutex_lock(&register_lock);
 	if (n_slots < METRICS_SLOTS_MAX) {
 		slot = n_slots++;
-		snprintf(slots[slot].port, sizeof(slots[slot].port), "%s",
+		snprintf(names[slot].port, sizeof(names[slot].port), "%s",
 			 port);
-		snprintf(slots[slot].route, sizeof(slots[slot].route), "%s",
+		snprintf(names[slot].route, sizeof(names[slot].route), "%s",
 			 route);
 	}
 	pthread_mutex_unlock(&register_lock);
@@ -117,7 +124,7 @@ static void render_requests(struct text *t, int n)
 				    t,
 				    "pkiaas_http_requests_total{port=\"%s"
 				    "\",route=\"%s\",status=\"%d\"} %llu\n",
-				    slots[i].port, slots[i].route,
+				    names[i].port, names[i].route,
 				    st + STATUS_MIN, (unsigned long long)v);
 		}
 }
@@ -128,7 +135,7 @@ static void render_latency(struct text *t, int n)
 		    "the request's arrival to its response.\n"
 		    "# TYPE pkiaas_http_request_duration_seconds histogram\n");
 	for (int i = 0; i < n; i++) {
-		const char *p = slots[i].port, *r = slots[i].route;
+		const char *p = names[i].port, *r = names[i].route;
 		uint64_t cumulative = 0;
 
 		for (size_t b = 0; b <= N_BUCKETS; b++) {

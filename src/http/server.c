@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -66,22 +67,32 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+	const void *ip = NULL;
 
-	snprintf(out, n, "-");
-	if (info != NULL && info->client_addr != NULL)
-		getnameinfo(info->client_addr,
-			    info->client_addr->sa_family == AF_INET6
-				? sizeof(struct sockaddr_in6)
-				: sizeof(struct sockaddr_in),
-			    out, (socklen_t)n, NULL, 0, NI_NUMERICHOST);
+	if (sa != NULL && sa->sa_family == AF_INET)
+		ip = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		ip =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (ip == NULL ||
+	    inet_ntop(sa->sa_family, ip, out, (socklen_t)n) == NULL)
+		snprintf(out, n, "-");
 }
 
-static void access_log(const struct http_request *req,
+/*
+ * One line a request. Successful answers of the plain port (OCSP, CRLs,
+ * CA certificates: public and many) are written at debug, the rest at
+ * info; /metrics counts them all.
+ */
+static void access_log(const struct http_port *port,
+		       const struct http_request *req,
 		       const struct http_response *resp, int64_t us)
 {
+	int quiet = port->cert_pem == NULL && resp->status < 400;
 	char path[512];
 
-	log_event(LOG_INFO, "http.request",
+	log_event(quiet ? LOG_DEBUG : LOG_INFO, "http.request",
 		  "method=%s path=%s route=%s status=%d bytes=%zu us=%lld "
 		  "remote=%s",
 		  req->method, log_quote(req->path, path, sizeof(path)),
@@ -89,7 +100,8 @@ static void access_log(const struct http_request *req,
 		  resp->len, (long long)us, req->address);
 }
 
-static enum MHD_Result response_queue(struct http_request *req,
+static enum MHD_Result response_queue(const struct http_port *port,
+				      struct http_request *req,
 				      struct http_response *resp)
 {
 	struct MHD_Response *r;
@@ -112,7 +124,7 @@ static enum MHD_Result response_queue(struct http_request *req,
 	MHD_destroy_response(r);
 
 	us = clock_monotonic_us() - req->started_us;
-	access_log(req, resp, us);
+	access_log(port, req, resp, us);
 	metrics_observe(req->route != NULL ? req->route->slot
 					   : METRICS_SLOT_UNMATCHED,
 			resp->status, us);
@@ -181,7 +193,7 @@ static enum MHD_Result request_finish(struct http_port *port,
 	request_dispatch(port, req, &resp);
 	if (resp.status == 0)
 		http_respond_problem(&resp, 500, "the handler gave no answer");
-	ret = response_queue(req, &resp);
+	ret = response_queue(port, req, &resp);
 	http_response_clear(&resp);
 	log_set_request_id(NULL);
 	return ret;
@@ -350,7 +362,7 @@ static enum MHD_Result request_begin(struct http_port *port,
 	req->body_max = port->opt.max_body;
 	req->started_us = clock_monotonic_us();
 	client_address(conn, req->address, sizeof(req->address));
-	if (rand_id(req->id, 12) != 0)
+	if (rand_id_ordered(req->id) != 0)
 		snprintf(req->id, sizeof(req->id), "-");
 	if (fields_refused(conn, version, req->refused, sizeof(req->refused)) ||
 	    text_refused(conn, url, req->refused, sizeof(req->refused)))

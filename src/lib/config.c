@@ -47,8 +47,10 @@ static const struct option options[] = {
 	"http://HOST:PORT at which relying parties reach the plain HTTP "
 	"port, written into certificates (empty: http://localhost:PORT of "
 	"listen_http)"),
-    NUM(threads, "0", 0, 256, "HTTP worker threads a port; 0: one a core"),
-    NUM(db_pool, "0", 0, 512, "database connections; 0: two a thread"),
+    NUM(threads, "0", 0, 256,
+	"HTTP threads a port; 0: 8 a core (HTTPS), one a core (HTTP)"),
+    NUM(db_pool, "0", 0, 512,
+	"database connections; 0: one a thread, plus two"),
     NUM(max_body, "1048576", 1024, 64L * 1024 * 1024,
 	"largest request body in bytes (413 past it)"),
     NUM(request_timeout, "30", 1, 3600,
@@ -67,6 +69,11 @@ static const struct option options[] = {
 	"most half of crl_validity)"),
     NUM(ocsp_validity, "3600", 60, 7L * 86400,
 	"seconds from an OCSP response's thisUpdate to its nextUpdate"),
+    NUM(ocsp_cache_mb, "64", 0, 65536,
+	"MiB of signed OCSP responses kept in memory (0: none)"),
+    NUM(ocsp_cache_check_ms, "1000", 0, 60000,
+	"ms after which a CA's revocation status is read again for OCSP, "
+	"the most a revocation on another node takes to show (0: always)"),
     NUM(acme_http_port, "80", 1, 65535, "port ACME http-01 is checked on"),
     NUM(acme_tls_port, "443", 1, 65535, "port ACME tls-alpn-01 is checked on"),
     STR(acme_dns_resolver, "",
@@ -287,24 +294,26 @@ static int wants_help(int argc, char **argv)
 
 /*
  * The file is --config, else PKIAAS_CONFIG, else pkiaas.conf in the data
- * folder when it exists there. The data folder may itself come from the
- * environment or a flag, so those are applied once before the file.
+ * folder (written into path) when it exists there. The data folder may
+ * itself come from the environment or a flag, so those are applied once
+ * before the file.
  */
-static const char *config_file_pick(struct config *cfg, const char *flag)
+static const char *config_file_pick(struct config *cfg, const char *flag,
+				    char *path, size_t size)
 {
-	static _Thread_local char path[PATH_MAX];
 	const char *env = getenv("PKIAAS_CONFIG");
 
 	if (flag != NULL)
 		return flag;
 	if (env != NULL && *env != '\0')
 		return env;
-	snprintf(path, sizeof(path), "%s/pkiaas.conf", cfg->data);
+	snprintf(path, size, "%s/pkiaas.conf", cfg->data);
 	return access(path, F_OK) == 0 ? path : NULL;
 }
 
 int config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
+	char path[PATH_MAX];
 	const char *file = NULL;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -315,7 +324,7 @@ int config_load(struct config *cfg, int argc, char **argv, FILE *out, FILE *err)
 	if (config_defaults(cfg, err) != 0 || config_env_apply(cfg, err) != 0 ||
 	    config_flags_apply(cfg, argc, argv, &file, err) != 0)
 		return -1;
-	file = config_file_pick(cfg, file);
+	file = config_file_pick(cfg, file, path, sizeof(path));
 	if (file == NULL)
 		return 0;
 	cfg->config_file = strdup(file);

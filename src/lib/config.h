@@ -37,6 +37,8 @@ struct config {
 	long acme_validation_timeout; /* seconds one check may take */
 	char *acme_terms_url;	      /* terms of service; "" for none */
 	char *acme_website;	      /* "" for none */
+	long ocsp_cache_mb;	      /* MiB of OCSP responses kept; 0: none */
+	long ocsp_cache_check_ms;     /* ms until OCSP reads a CA again */
 };
 
 /*

@@ -80,6 +80,11 @@ void log_set_request_id(const char *id)
 		snprintf(request_id, sizeof(request_id), "%s", id);
 }
 
+const char *log_request_id(void)
+{
+	return request_id;
+}
+
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];

@@ -19,6 +19,8 @@ int log_reopen(void);
 
 /* The request id stamped on this thread's lines; NULL clears it. */
 void log_set_request_id(const char *id);
+/* This thread's request id, "" when it has none. */
+const char *log_request_id(void);
 
 /*
  * Writes one line: event is a short name ("http.request"), fmt the

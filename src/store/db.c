@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/log.h"
+#include "store/db_group.h"
 #include "store/store_backend.h"
 
 enum store_result db_conn_take(struct store *st, struct db_conn *c)
@@ -64,8 +66,11 @@ enum store_result db_transact(struct store *st, const char *op, db_tx_fn fn,
 			      void *arg, const struct store_audit *a)
 {
 	struct db_conn c;
-	enum store_result rc = db_conn_take(st, &c);
+	enum store_result rc;
 
+	if (st->group != NULL)
+		return db_group_transact(st, op, fn, arg, a);
+	rc = db_conn_take(st, &c);
 	if (rc != STORE_OK)
 		return rc;
 	rc = db_begin(&c, op);
@@ -86,18 +91,19 @@ struct one_statement {
 	const struct db_param *params;
 	size_t n;
 	int must_change;
+	struct db_rows *rows; /* the caller's, or NULL */
 };
 
 static enum store_result one_statement_run(struct db_conn *c, void *arg)
 {
 	const struct one_statement *o = arg;
-	struct db_rows rows;
-	enum store_result rc =
-	    db_exec(c, o->op, o->sql, o->params, o->n, &rows);
+	struct db_rows own, *rows = o->rows != NULL ? o->rows : &own;
+	enum store_result rc = db_exec(c, o->op, o->sql, o->params, o->n, rows);
 
-	if (rc == STORE_OK && o->must_change && rows.changes == 0)
+	if (rc == STORE_OK && o->must_change && rows->changes == 0)
 		rc = STORE_NOT_FOUND;
-	db_rows_free(&rows);
+	if (rows == &own)
+		db_rows_free(&own);
 	return rc;
 }
 
@@ -106,9 +112,21 @@ enum store_result db_run_audited(struct store *st, const char *op,
 				 size_t n, int must_change,
 				 const struct store_audit *a)
 {
-	struct one_statement o = {op, sql, params, n, must_change};
+	struct one_statement o = {op, sql, params, n, must_change, NULL};
 
 	return db_transact(st, op, one_statement_run, &o, a);
+}
+
+/* Whether sql changes rows: it starts with INSERT, UPDATE or DELETE. */
+static int sql_writes(const char *sql)
+{
+	static const char *const verbs[] = {"INSERT", "UPDATE", "DELETE"};
+
+	sql += strspn(sql, " \t\n");
+	for (size_t i = 0; i < DB_N(verbs); i++)
+		if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0)
+			return 1;
+	return 0;
 }
 
 enum store_result db_run(struct store *st, const char *op, const char *sql,
@@ -116,10 +134,17 @@ enum store_result db_run(struct store *st, const char *op, const char *sql,
 			 struct db_rows *rows)
 {
 	struct db_conn c;
-	enum store_result rc = db_conn_take(st, &c);
+	enum store_result rc;
 
 	if (rows != NULL)
 		memset(rows, 0, sizeof(*rows));
+	/* With one writer, a write waits for its turn with the others. */
+	if (st->group != NULL && sql_writes(sql)) {
+		struct one_statement o = {op, sql, params, n, 0, rows};
+
+		return db_group_transact(st, op, one_statement_run, &o, NULL);
+	}
+	rc = db_conn_take(st, &c);
 	if (rc != STORE_OK)
 		return rc;
 	rc = db_exec(&c, op, sql, params, n, rows);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "lib/log.h"
+#include "store/db_group.h"
 #include "store/store_backend.h"
 
 #define SQLITE_PREFIX "sqlite:"
@@ -135,13 +136,20 @@ enum store_result store_open(const char *url, const char *data_dir,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		goto out;
 	st->ops = ops;
+	st->pool_size = pool_size;
 	atomic_init(&st->errors, 0);
+	if (ops->group_commit && (st->group = db_group_new()) == NULL) {
+		log_event(LOG_ERROR, "store.open", "error=\"out of memory\"");
+		goto out;
+	}
 	rc = ops->open(st, target, pool_size);
 	if (rc == STORE_OK) {
 		*out = st;
 		st = NULL;
 	}
 out:
+	if (st != NULL)
+		db_group_free(st->group);
 	free(st);
 	free(target);
 	return rc;
@@ -151,6 +159,7 @@ void store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	db_group_free(st->group);
 	st->ops->close(st);
 	free(st);
 }

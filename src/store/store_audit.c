@@ -228,7 +228,7 @@ enum store_result store_audit_append_tx(struct db_conn *c,
 		rc = audit_head(c, &seq, &prev);
 	if (rc == STORE_OK && seq == INT64_MAX)
 		rc = audit_refuse(c->st, "seq is at its largest value");
-	if (rc == STORE_OK && (rand_id(id, RAND_ID_LEN) != 0 ||
+	if (rc == STORE_OK && (rand_id_ordered(id) != 0 ||
 			       audit_hash(seq + 1, id, &row, prev, hash) != 0))
 		rc = audit_refuse(c->st, "no id or hash for the entry");
 	if (rc == STORE_OK) {

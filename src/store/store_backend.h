@@ -25,6 +25,9 @@ struct store_ops {
 	/* Run inside a transaction before appending to the audit log, so
 	 * that appends are serialised; NULL when begin_sql already is. */
 	const char *audit_lock_sql;
+	/* One writer at a time: waiting write transactions are committed
+	 * together (db_group.c). */
+	int group_commit;
 	/* Sets st->impl from target (a file path or a libpq URL). */
 	enum store_result (*open)(struct store *st, const char *target,
 				  int pool_size);
@@ -47,9 +50,13 @@ struct store_ops {
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 
+struct db_group;
+
 struct store {
 	const struct store_ops *ops;
 	void *impl;		      /* the backend's own state */
+	struct db_group *group;	      /* when ops->group_commit */
+	int pool_size;		      /* connections at most */
 	atomic_uint_least64_t errors; /* calls that ended UNAVAILABLE/ERROR */
 };
 

@@ -1,12 +1,12 @@
 /*
  * The PostgreSQL backend: a pool of libpq connections opened on first
- * use, parameters bound (bytea in binary), results read in binary. A
- * connection that failed for want of the server is dropped, and the
- * next call opens a new one, so the store recovers by itself.
+ * use, parameters bound (bytea in binary), results read in binary,
+ * statements prepared once per connection (pg_stmt.h). A connection
+ * that failed for want of the server is dropped, and the next call
+ * opens a new one, so the store recovers by itself. libpq is loaded
+ * when the first such store opens, and called through pg_lib.h.
  */
 #include <inttypes.h>
-#include <libpq-events.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -17,6 +17,8 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "store/migration.h"
+#include "store/pg_lib.h"
+#include "store/pg_stmt.h"
 #include "store/store_backend.h"
 
 /* Seconds a connection attempt may take; a URL may set its own. */
@@ -162,16 +164,18 @@ static enum store_result pg_fail(struct pg_db *db, PGconn *conn,
 {
 	char quoted[MESSAGE_LOG_MAX];
 	const char *state =
-	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res != NULL
-			      ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			      : NULL;
+	    res != NULL ? pg_lib.PQresultErrorField(res, PG_DIAG_SQLSTATE)
+			: NULL;
+	const char *msg =
+	    res != NULL
+		? pg_lib.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+		: NULL;
 
 	if (state != NULL && strcmp(state, "23505") == 0)
 		return STORE_CONFLICT;
 	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	if (PQstatus(conn) == CONNECTION_BAD || pg_state_gone(state)) {
+		msg = pg_lib.PQerrorMessage(conn);
+	if (pg_lib.PQstatus(conn) == CONNECTION_BAD || pg_state_gone(state)) {
 		pg_down(db, op, msg);
 		return STORE_UNAVAILABLE;
 	}
@@ -185,7 +189,7 @@ static enum store_result pg_fail(struct pg_db *db, PGconn *conn,
 static enum store_result pg_check(struct pg_db *db, PGconn *conn,
 				  PGresult **res, const char *op)
 {
-	ExecStatusType status = PQresultStatus(*res);
+	ExecStatusType status = pg_lib.PQresultStatus(*res);
 	enum store_result rc;
 
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -193,14 +197,15 @@ static enum store_result pg_check(struct pg_db *db, PGconn *conn,
 		return STORE_OK;
 	}
 	rc = pg_fail(db, conn, *res, op);
-	PQclear(*res);
+	pg_lib.PQclear(*res);
 	*res = NULL;
 	return rc;
 }
 
 /*
- * Runs one statement with p (NULL for none) on conn, results in binary.
- * On OK the caller clears *res; on failure *res is NULL.
+ * Runs one statement with p (NULL for none) on conn, results in binary,
+ * prepared on conn when its cache wants it. On OK the caller clears
+ * *res; on failure *res is NULL.
  */
 static enum store_result pg_exec(struct pg_db *db, PGconn *conn, const char *op,
 				 const char *sql, const struct pg_params *p,
@@ -214,9 +219,9 @@ static enum store_result pg_exec(struct pg_db *db, PGconn *conn, const char *op,
 			  op);
 		return STORE_ERROR;
 	}
-	*res = PQexecParams(
-	    conn, sql, p != NULL ? p->n : 0, NULL, p != NULL ? p->values : NULL,
-	    p != NULL ? p->lengths : NULL, p != NULL ? p->formats : NULL, 1);
+	*res = pg_stmt_exec(
+	    conn, sql, p != NULL ? p->n : 0, p != NULL ? p->values : NULL,
+	    p != NULL ? p->lengths : NULL, p != NULL ? p->formats : NULL);
 	return pg_check(db, conn, res, op);
 }
 
@@ -227,7 +232,7 @@ static enum store_result pg_run(struct pg_db *db, PGconn *conn, const char *op,
 	PGresult *res;
 	enum store_result rc = pg_exec(db, conn, op, sql, p, &res);
 
-	PQclear(res);
+	pg_lib.PQclear(res);
 	return rc;
 }
 
@@ -247,7 +252,7 @@ static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 	/* Keywords after dbname would override the URL's, so it comes last. */
 	const char *const keys[] = {"connect_timeout", "dbname", NULL};
 	const char *const values[] = {CONNECT_TIMEOUT, db->url, NULL};
-	PGconn *conn = PQconnectdbParams(keys, values, 1);
+	PGconn *conn = pg_lib.PQconnectdbParams(keys, values, 1);
 
 	*out = NULL;
 	if (conn == NULL) {
@@ -256,19 +261,21 @@ static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 			  "memory\"");
 		return STORE_ERROR;
 	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		pg_down(db, "connect", PQerrorMessage(conn));
-		PQfinish(conn);
+	if (pg_lib.PQstatus(conn) != CONNECTION_OK) {
+		pg_down(db, "connect", pg_lib.PQerrorMessage(conn));
+		pg_lib.PQfinish(conn);
 		return STORE_UNAVAILABLE;
 	}
-	if (PQregisterEventProc(conn, pg_large_proc, "large", NULL) != 1) {
+	if (pg_lib.PQregisterEventProc(conn, pg_large_proc, "large", NULL) !=
+		1 ||
+	    pg_stmt_attach(conn) != 0) {
 		log_event(LOG_ERROR, "store.error",
 			  "backend=postgres op=connect error=\"out of "
 			  "memory\"");
-		PQfinish(conn);
+		pg_lib.PQfinish(conn);
 		return STORE_ERROR;
 	}
-	PQsetNoticeProcessor(conn, pg_notice, NULL);
+	pg_lib.PQsetNoticeProcessor(conn, pg_notice, NULL);
 	pg_up(db);
 	*out = conn;
 	return STORE_OK;
@@ -276,7 +283,7 @@ static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 
 static void pg_conn_close(void *conn)
 {
-	PQfinish(conn);
+	pg_lib.PQfinish(conn);
 }
 
 /*
@@ -286,9 +293,9 @@ static void pg_conn_close(void *conn)
  */
 static bool pg_conn_alive(PGconn *conn)
 {
-	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+	struct pollfd pfd = {.fd = pg_lib.PQsocket(conn), .events = POLLIN};
 
-	if (PQstatus(conn) != CONNECTION_OK || pfd.fd < 0)
+	if (pg_lib.PQstatus(conn) != CONNECTION_OK || pfd.fd < 0)
 		return false;
 	return poll(&pfd, 1, 0) == 0;
 }
@@ -300,7 +307,7 @@ static enum store_result pg_conn_take(struct pg_db *db, PGconn **conn)
 
 	*conn = store_pool_take(&db->pool);
 	if (*conn != NULL && !pg_conn_alive(*conn)) {
-		PQfinish(*conn);
+		pg_lib.PQfinish(*conn);
 		*conn = NULL;
 	}
 	if (*conn == NULL) {
@@ -318,10 +325,10 @@ static enum store_result pg_conn_take(struct pg_db *db, PGconn **conn)
  */
 static void pg_conn_give(struct pg_db *db, PGconn *conn, enum store_result rc)
 {
-	if (rc == STORE_UNAVAILABLE || PQstatus(conn) != CONNECTION_OK ||
-	    PQtransactionStatus(conn) != PQTRANS_IDLE ||
-	    PQinstanceData(conn, pg_large_proc) != NULL) {
-		PQfinish(conn);
+	if (rc == STORE_UNAVAILABLE || pg_lib.PQstatus(conn) != CONNECTION_OK ||
+	    pg_lib.PQtransactionStatus(conn) != PQTRANS_IDLE ||
+	    pg_lib.PQinstanceData(conn, pg_large_proc) != NULL) {
+		pg_lib.PQfinish(conn);
 		conn = NULL;
 	}
 	store_pool_give(&db->pool, conn);
@@ -356,10 +363,12 @@ static enum store_result pg_bad_column(const char *op, int col)
 static enum store_result pg_get_int(const PGresult *res, int col,
 				    const char *op, int64_t *out)
 {
-	const unsigned char *b = (const unsigned char *)PQgetvalue(res, 0, col);
+	const unsigned char *b =
+	    (const unsigned char *)pg_lib.PQgetvalue(res, 0, col);
 	uint64_t v = 0;
 
-	if (PQgetisnull(res, 0, col) || PQgetlength(res, 0, col) != 8)
+	if (pg_lib.PQgetisnull(res, 0, col) ||
+	    pg_lib.PQgetlength(res, 0, col) != 8)
 		return pg_bad_column(op, col);
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | b[i];
@@ -376,9 +385,9 @@ static enum store_result pg_int_read(struct pg_db *db, PGconn *conn,
 	enum store_result rc = pg_exec(db, conn, op, sql, NULL, &res);
 
 	if (rc == STORE_OK)
-		rc = PQntuples(res) == 1 ? pg_get_int(res, 0, op, value)
-					 : pg_bad_column(op, 0);
-	PQclear(res);
+		rc = pg_lib.PQntuples(res) == 1 ? pg_get_int(res, 0, op, value)
+						: pg_bad_column(op, 0);
+	pg_lib.PQclear(res);
 	return rc;
 }
 
@@ -421,10 +430,10 @@ static enum store_result pg_locked_begin(struct pg_db *db, PGconn *conn)
 static enum store_result pg_script(struct pg_db *db, PGconn *conn,
 				   const struct migration *m)
 {
-	PGresult *res = PQexec(conn, m->sql);
+	PGresult *res = pg_lib.PQexec(conn, m->sql);
 	enum store_result rc = pg_check(db, conn, &res, "migrate");
 
-	PQclear(res);
+	pg_lib.PQclear(res);
 	return rc;
 }
 
@@ -521,7 +530,7 @@ static enum store_result pg_ping(struct store *st)
 	enum store_result rc =
 	    pg_query(st->impl, "ping", "SELECT 1", NULL, &res);
 
-	PQclear(res);
+	pg_lib.PQclear(res);
 	return rc;
 }
 
@@ -552,11 +561,11 @@ static int pg_row_copy(const PGresult *res, int row, struct db_rows *rows,
 		return -1;
 	cell = &rows->cells[(rows->n_rows - 1) * rows->n_cols];
 	for (int col = 0; col < (int)rows->n_cols; col++, cell++) {
-		const char *v = PQgetvalue(res, row, col);
-		int len = PQgetlength(res, row, col), rc;
-		Oid type = PQftype(res, col);
+		const char *v = pg_lib.PQgetvalue(res, row, col);
+		int len = pg_lib.PQgetlength(res, row, col), rc;
+		Oid type = pg_lib.PQftype(res, col);
 
-		if (PQgetisnull(res, row, col))
+		if (pg_lib.PQgetisnull(res, row, col))
 			continue;
 		if (type == OID_BOOL || type == OID_INT2 || type == OID_INT4 ||
 		    type == OID_INT8)
@@ -598,11 +607,11 @@ static void pg_large_mark(PGconn *conn, const struct pg_params *p,
 
 	for (int i = 0; i < p->n && !large; i++)
 		large = p->lengths[i] > LARGE_VALUE;
-	for (int row = 0; row < PQntuples(res) && !large; row++)
-		for (int col = 0; col < PQnfields(res) && !large; col++)
-			large = PQgetlength(res, row, col) > LARGE_VALUE;
+	for (int row = 0; row < pg_lib.PQntuples(res) && !large; row++)
+		for (int col = 0; col < pg_lib.PQnfields(res) && !large; col++)
+			large = pg_lib.PQgetlength(res, row, col) > LARGE_VALUE;
 	if (large)
-		PQsetInstanceData(conn, pg_large_proc, conn);
+		pg_lib.PQsetInstanceData(conn, pg_large_proc, conn);
 }
 
 static enum store_result pg_db_exec(struct store *st, void *conn,
@@ -620,12 +629,12 @@ static enum store_result pg_db_exec(struct store *st, void *conn,
 	if (rc != STORE_OK)
 		return rc;
 	pg_large_mark(conn, &p, res);
-	rows->n_cols = (size_t)PQnfields(res);
-	for (int row = 0; row < PQntuples(res) && rc == STORE_OK; row++)
+	rows->n_cols = (size_t)pg_lib.PQnfields(res);
+	for (int row = 0; row < pg_lib.PQntuples(res) && rc == STORE_OK; row++)
 		if (pg_row_copy(res, row, rows, &cap) != 0)
 			rc = pg_bad_column(op, 0);
-	rows->changes = strtoll(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
+	rows->changes = strtoll(pg_lib.PQcmdTuples(res), NULL, 10);
+	pg_lib.PQclear(res);
 	return rc;
 }
 
@@ -649,7 +658,7 @@ static enum store_result pg_where_set(struct pg_db *db, const char *url)
 {
 	char *err = NULL, host[256], name[256];
 	const char *h = NULL, *addr = NULL, *port = NULL, *dbname = NULL;
-	PQconninfoOption *opts = PQconninfoParse(url, &err);
+	PQconninfoOption *opts = pg_lib.PQconninfoParse(url, &err);
 
 	if (opts == NULL) {
 		/* libpq's message may quote the password: not logged. */
@@ -657,7 +666,7 @@ static enum store_result pg_where_set(struct pg_db *db, const char *url)
 			  "backend=postgres error=\"the database URL does not "
 			  "parse; check its syntax and percent-encode special "
 			  "characters\"");
-		PQfreemem(err);
+		pg_lib.PQfreemem(err);
 		return STORE_ERROR;
 	}
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
@@ -676,7 +685,7 @@ static enum store_result pg_where_set(struct pg_db *db, const char *url)
 	    db->where, sizeof(db->where), "host=%s port=%s db=%s",
 	    log_quote(h, host, sizeof(host)), port != NULL ? port : "default",
 	    log_quote(dbname != NULL ? dbname : "default", name, sizeof(name)));
-	PQconninfoFree(opts);
+	pg_lib.PQconninfoFree(opts);
 	return STORE_OK;
 }
 
@@ -686,7 +695,11 @@ static enum store_result pg_open(struct store *st, const char *target,
 	struct pg_db *db = calloc(1, sizeof(*db));
 	enum store_result rc = STORE_ERROR;
 
-	if (!PQisthreadsafe()) {
+	if (pg_lib_load() != 0) {
+		free(db);
+		return STORE_ERROR;
+	}
+	if (!pg_lib.PQisthreadsafe()) {
 		log_event(LOG_ERROR, "store.open",
 			  "backend=postgres error=\"libpq was built without "
 			  "thread support\"");

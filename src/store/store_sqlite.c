@@ -1,7 +1,7 @@
 /*
  * The SQLite backend: one database file in WAL mode, a pool of
  * connections each used by one thread at a time, prepared statements
- * with bound values only.
+ * with bound values only, kept prepared on their connection.
  */
 #include <limits.h>
 #include <sqlite3.h>
@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "store/migration.h"
+#include "store/stmt_cache.h"
 #include "store/store_backend.h"
 
 /* How long a statement waits for another connection's write lock. */
@@ -24,14 +25,21 @@
 
 struct sq_db {
 	char *path;
-	struct store_pool pool; /* of sqlite3 * */
+	struct store_pool pool; /* of struct sq_conn * */
+};
+
+/* A connection and the statements prepared on it. */
+struct sq_conn {
+	sqlite3 *db;
+	struct stmt_cache stmts; /* of sqlite3_stmt *, keyed by $N SQL */
 };
 
 /* One statement on a connection, and the first binding that failed. */
 struct sq_call {
 	struct sq_db *db; /* set when the connection came from the pool */
-	sqlite3 *conn;
+	struct sq_conn *conn;
 	sqlite3_stmt *stmt;
+	struct stmt_cache_entry *cached; /* stmt's entry, when cached */
 	const char *op;
 	int bind_rc;
 };
@@ -75,9 +83,20 @@ static enum store_result sq_exec(sqlite3 *conn, const char *sql, const char *op)
 	return rc == SQLITE_OK ? STORE_OK : sq_fail(conn, rc, op);
 }
 
+static void sq_stmt_finalize(void *stmt, void *arg)
+{
+	(void)arg;
+	sqlite3_finalize(stmt);
+}
+
+/* Finalizes conn's statements and closes it. */
 static void sq_conn_close(void *conn)
 {
-	sqlite3_close_v2(conn);
+	struct sq_conn *c = conn;
+
+	stmt_cache_clear(&c->stmts, sq_stmt_finalize, NULL);
+	sqlite3_close_v2(c->db);
+	free(c);
 }
 
 /* Switches conn to WAL; STORE_ERROR when the file cannot use it. */
@@ -107,8 +126,8 @@ static enum store_result sq_wal_set(sqlite3 *conn, const char *path)
 	return res;
 }
 
-/* Opens and sets up one connection to path. */
-static enum store_result sq_conn_open(const char *path, sqlite3 **out)
+/* Opens and sets up one database handle on path. */
+static enum store_result sq_handle_open(const char *path, sqlite3 **out)
 {
 	char quoted[PATH_MAX + 3], msg[MESSAGE_LOG_MAX];
 	sqlite3 *conn = NULL;
@@ -146,8 +165,26 @@ static enum store_result sq_conn_open(const char *path, sqlite3 **out)
 	return STORE_OK;
 }
 
+/* Opens one connection to path, with no statement prepared yet. */
+static enum store_result sq_conn_open(const char *path, struct sq_conn **out)
+{
+	struct sq_conn *c = calloc(1, sizeof(*c));
+	enum store_result rc;
+
+	*out = NULL;
+	if (c == NULL)
+		return sq_fail(NULL, SQLITE_NOMEM, "open");
+	rc = sq_handle_open(path, &c->db);
+	if (rc != STORE_OK) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return STORE_OK;
+}
+
 /* A connection from the pool, opened when the slot had none. */
-static enum store_result sq_conn_take(struct sq_db *db, sqlite3 **conn)
+static enum store_result sq_conn_take(struct sq_db *db, struct sq_conn **conn)
 {
 	enum store_result rc = STORE_OK;
 
@@ -160,24 +197,71 @@ static enum store_result sq_conn_take(struct sq_db *db, sqlite3 **conn)
 	return rc;
 }
 
-/* Gives conn back, closed instead when a transaction is still open. */
-static void sq_conn_give(struct sq_db *db, sqlite3 *conn)
+/*
+ * Gives conn back, closed instead when a transaction is still open.
+ * Its statements are all reset (sq_call_end), so none holds a lock.
+ */
+static void sq_conn_give(struct sq_db *db, struct sq_conn *conn)
 {
-	if (!sqlite3_get_autocommit(conn)) {
-		sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
-		if (!sqlite3_get_autocommit(conn)) {
-			sqlite3_close_v2(conn);
+	if (!sqlite3_get_autocommit(conn->db)) {
+		sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!sqlite3_get_autocommit(conn->db)) {
+			sq_conn_close(conn);
 			conn = NULL;
 		}
 	}
 	store_pool_give(&db->pool, conn);
 }
 
+/* A copy of sql with the shared $N placeholders written as ?N. */
+static char *sq_sql_convert(const char *sql)
+{
+	char *out = strdup(sql);
+
+	for (char *p = out; p != NULL && *p != '\0'; p++)
+		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9')
+			*p = '?';
+	return out;
+}
+
+/* Prepares sql ($N or ?N placeholders) into c->stmt, uncached. */
+static enum store_result sq_prepare_new(struct sq_call *c, const char *sql)
+{
+	char *converted = sq_sql_convert(sql);
+	int rc;
+
+	if (converted == NULL)
+		return sq_fail(c->conn->db, SQLITE_NOMEM, c->op);
+	rc = sqlite3_prepare_v2(c->conn->db, converted, -1, &c->stmt, NULL);
+	free(converted);
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(c->conn->db, rc, c->op);
+}
+
+/*
+ * Sets c->stmt to sql prepared on c->conn: an idle one of its cache, or
+ * a new one, then cached when the cache wants it and has room. A
+ * statement already lent is never lent twice: a second use of the same
+ * SQL gets one of its own. sq_call_end gives it back.
+ */
 static enum store_result sq_prepare(struct sq_call *c, const char *sql)
 {
-	int rc = sqlite3_prepare_v2(c->conn, sql, -1, &c->stmt, NULL);
+	struct stmt_cache *cache = &c->conn->stmts;
+	struct stmt_cache_entry evicted;
+	bool wanted = stmt_cache_wants(sql);
+	enum store_result rc;
 
-	return rc == SQLITE_OK ? STORE_OK : sq_fail(c->conn, rc, c->op);
+	if (wanted && (c->cached = stmt_cache_find(cache, sql)) != NULL) {
+		c->stmt = c->cached->stmt;
+		return STORE_OK;
+	}
+	rc = sq_prepare_new(c, sql);
+	if (rc != STORE_OK || !wanted)
+		return rc;
+	c->cached = stmt_cache_add(cache, sql, true, &evicted);
+	if (c->cached != NULL)
+		c->cached->stmt = c->stmt;
+	sqlite3_finalize(evicted.stmt);
+	return STORE_OK;
 }
 
 /* Takes a connection and prepares sql on it; sq_call_end releases both. */
@@ -200,10 +284,22 @@ static enum store_result sq_call_start(struct sq_db *db, const char *op,
 	return rc;
 }
 
+/*
+ * Gives the statement back: a cached one reset, which ends its read of
+ * the database, with its bindings cleared; any other finalized. Then
+ * the connection, when it came from the pool.
+ */
 static void sq_call_end(struct sq_call *c)
 {
-	sqlite3_finalize(c->stmt);
+	if (c->cached != NULL) {
+		sqlite3_reset(c->stmt);
+		sqlite3_clear_bindings(c->stmt);
+		stmt_cache_give(c->cached);
+	} else {
+		sqlite3_finalize(c->stmt);
+	}
 	c->stmt = NULL;
+	c->cached = NULL;
 	if (c->db != NULL)
 		sq_conn_give(c->db, c->conn);
 	c->db = NULL;
@@ -248,11 +344,11 @@ static enum store_result sq_step(struct sq_call *c, int want_row)
 		return want_row ? STORE_NOT_FOUND : STORE_OK;
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_MISUSE;
-	return sq_fail(c->conn, rc, c->op);
+	return sq_fail(c->conn->db, rc, c->op);
 }
 
 /* Reads one integer that sql selects on a connection the caller holds. */
-static enum store_result sq_int_read(sqlite3 *conn, const char *op,
+static enum store_result sq_int_read(struct sq_conn *conn, const char *op,
 				     const char *sql, int64_t *value)
 {
 	struct sq_call c = {.conn = conn, .op = op};
@@ -267,7 +363,7 @@ static enum store_result sq_int_read(sqlite3 *conn, const char *op,
 }
 
 /* The newest version in schema_version, 0 when there is no such table. */
-static enum store_result sq_version_read(sqlite3 *conn, int *version)
+static enum store_result sq_version_read(struct sq_conn *conn, int *version)
 {
 	int64_t n = 0;
 	enum store_result rc =
@@ -294,7 +390,7 @@ static enum store_result sq_version_read(sqlite3 *conn, int *version)
 }
 
 /* Records m in schema_version, inside the caller's transaction. */
-static enum store_result sq_version_insert(sqlite3 *conn,
+static enum store_result sq_version_insert(struct sq_conn *conn,
 					   const struct migration *m)
 {
 	struct sq_call c = {.conn = conn, .op = "migrate"};
@@ -317,23 +413,24 @@ static enum store_result sq_version_insert(sqlite3 *conn,
  * BEGIN IMMEDIATE takes the write lock first, so of several processes
  * one applies it and the others then find it recorded.
  */
-static enum store_result
-sq_migration_apply(sqlite3 *conn, const struct migration *m, int *applied)
+static enum store_result sq_migration_apply(struct sq_conn *conn,
+					    const struct migration *m,
+					    int *applied)
 {
 	int version = 0;
-	enum store_result rc = sq_exec(conn, "BEGIN IMMEDIATE", "migrate");
+	enum store_result rc = sq_exec(conn->db, "BEGIN IMMEDIATE", "migrate");
 
 	if (rc == STORE_OK)
 		rc = sq_version_read(conn, &version);
 	if (rc == STORE_OK && version < m->number) {
-		rc = sq_exec(conn, m->sql, "migrate");
+		rc = sq_exec(conn->db, m->sql, "migrate");
 		if (rc == STORE_OK)
 			rc = sq_version_insert(conn, m);
 		if (rc == STORE_OK)
 			(*applied)++;
 	}
 	if (rc == STORE_OK)
-		rc = sq_exec(conn, "COMMIT", "migrate");
+		rc = sq_exec(conn->db, "COMMIT", "migrate");
 	if (rc != STORE_OK)
 		log_event(LOG_ERROR, "store.migrate",
 			  "backend=sqlite migration=%s error=\"not applied\"",
@@ -346,12 +443,12 @@ static enum store_result sq_migrate(struct store *st, int *from, int *to)
 	struct sq_db *db = st->impl;
 	const struct migration *m;
 	int applied = 0, newest = 0;
-	sqlite3 *conn;
+	struct sq_conn *conn;
 	enum store_result rc = sq_conn_take(db, &conn);
 
 	if (rc != STORE_OK)
 		return rc;
-	rc = sq_exec(conn, SCHEMA_VERSION_SQL, "migrate");
+	rc = sq_exec(conn->db, SCHEMA_VERSION_SQL, "migrate");
 	if (rc == STORE_OK)
 		rc = sq_version_read(conn, from);
 	for (m = migrations_sqlite; rc == STORE_OK && m->sql != NULL; m++) {
@@ -376,7 +473,7 @@ static enum store_result sq_migrate(struct store *st, int *from, int *to)
 static enum store_result sq_schema_version(struct store *st, int *version)
 {
 	struct sq_db *db = st->impl;
-	sqlite3 *conn;
+	struct sq_conn *conn;
 	enum store_result rc = sq_conn_take(db, &conn);
 
 	if (rc != STORE_OK)
@@ -396,17 +493,6 @@ static enum store_result sq_ping(struct store *st)
 	rc = sq_step(&c, 1);
 	sq_call_end(&c);
 	return rc;
-}
-
-/* A copy of sql with the shared $N placeholders written as ?N. */
-static char *sq_sql_convert(const char *sql)
-{
-	char *out = strdup(sql);
-
-	for (char *p = out; p != NULL && *p != '\0'; p++)
-		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9')
-			*p = '?';
-	return out;
 }
 
 static void sq_params_bind(struct sq_call *c, const struct db_param *params,
@@ -467,37 +553,36 @@ static enum store_result sq_db_exec(struct store *st, void *conn,
 				    struct db_rows *rows)
 {
 	struct sq_call c = {.conn = conn, .op = op};
-	char *converted = sq_sql_convert(sql);
+	sqlite3 *handle = c.conn->db;
 	size_t cap = 0;
 	enum store_result rc;
 	int step;
 
 	(void)st;
-	if (converted == NULL)
-		return sq_fail(conn, SQLITE_NOMEM, op);
-	rc = sq_prepare(&c, converted);
-	free(converted);
+	rc = sq_prepare(&c, sql);
 	if (rc != STORE_OK)
 		return rc;
 	sq_params_bind(&c, params, n);
-	rows->n_cols = (size_t)sqlite3_column_count(c.stmt);
 	step = c.bind_rc != SQLITE_OK ? c.bind_rc : sqlite3_step(c.stmt);
+	/* After the first step: a cached statement that the step prepared
+	 * again for a new schema may have other columns. */
+	rows->n_cols = (size_t)sqlite3_column_count(c.stmt);
 	for (; step == SQLITE_ROW; step = sqlite3_step(c.stmt))
 		if (sq_row_copy(c.stmt, rows, &cap) != 0) {
 			step = SQLITE_NOMEM;
 			break;
 		}
 	if (step == SQLITE_DONE)
-		rows->changes = sqlite3_changes64(conn);
+		rows->changes = sqlite3_changes64(handle);
 	else
-		rc = sq_fail(conn, step, op);
+		rc = sq_fail(handle, step, op);
 	sq_call_end(&c);
 	return rc;
 }
 
 static enum store_result sq_db_conn_take(struct store *st, void **conn)
 {
-	sqlite3 *c = NULL;
+	struct sq_conn *c = NULL;
 	enum store_result rc = sq_conn_take(st->impl, &c);
 
 	*conn = c;
@@ -516,7 +601,7 @@ static enum store_result sq_open(struct store *st, const char *target,
 {
 	struct sq_db *db = calloc(1, sizeof(*db));
 	char quoted[PATH_MAX + 3];
-	sqlite3 *conn = NULL;
+	struct sq_conn *conn = NULL;
 	enum store_result rc = STORE_ERROR;
 
 	if (!sqlite3_threadsafe()) {
@@ -565,6 +650,7 @@ static void sq_close(struct store *st)
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .begin_sql = "BEGIN IMMEDIATE",
+    .group_commit = 1,
     .open = sq_open,
     .close = sq_close,
     .migrate = sq_migrate,

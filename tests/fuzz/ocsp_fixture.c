@@ -66,7 +66,7 @@ static void ca_make(int64_t now)
 			       .key_pem = ca_key_pem,
 			       .subject = {.cn = "pkiaas fuzz root"},
 			       .path_length = -1};
-	struct ca_context ctx = {fixture.app.store, kek, BASE_URL};
+	struct ca_context ctx = {fixture.app.store, kek, BASE_URL, NULL};
 	struct engine_error err = {0};
 	struct principal who;
 	struct store_ca ca;

@@ -4,9 +4,11 @@ pkiaasd, checked with the real clients of OpenSSL 3.5: openssl ocsp
 API, with and without a nonce; unknown; unauthorized; malformed),
 openssl verify -crl_check -crl_download before and after a revocation
 and after releasing a hold, openssl crl verifying the CRL's signature,
-the AIA files, RFC 5019 GET with its caching headers, and on PostgreSQL
-two servers on one database: a revocation on one shows on the other at
-once."""
+the AIA files, RFC 5019 GET with its caching headers, answers kept in
+memory (the same bytes for a GET and a POST of one request, a
+revocation in the very next answer), and on PostgreSQL two servers on
+one database: a revocation on one shows on the other within the other's
+ocsp_cache_check_ms."""
 
 import base64
 import json
@@ -14,6 +16,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 import urllib.parse
 
 import harness
@@ -86,6 +89,41 @@ class Ctx:
                                f"/api/v1/certificates/{cert['id']}/revoke",
                                {"reason": reason})
         assert status == 200, doc
+
+    def ocsp_request(self, cert_pem):
+        """The DER of a request about cert_pem, without a nonce."""
+        req = self.path("req-" + os.path.basename(cert_pem))
+        openssl("ocsp", "-issuer", self.ca_pem, "-cert", cert_pem,
+                "-no_nonce", "-reqout", req)
+        with open(req, "rb") as f:
+            return f.read()
+
+    def ask(self, der, get=False, server=None):
+        """(headers, body) of an answer to the DER request der."""
+        s = server or self.server
+        path = "/ocsp/" + self.ca["id"]
+        if get:
+            b64 = base64.b64encode(der).decode()
+            status, headers, body = s.request(
+                "GET", path + "/" + urllib.parse.quote(b64, safe=""),
+                port="http")
+        else:
+            status, headers, body = s.request(
+                "POST", path, body=der,
+                headers={"Content-Type": "application/ocsp-request"},
+                port="http")
+        assert status == 200, body
+        return headers, body
+
+    def status_of(self, cert_pem, body):
+        """good, revoked or unknown: what the answer body says of
+        cert_pem, its signature checked."""
+        resp = self.write("answer.der", body)
+        p = openssl("ocsp", "-respin", resp, "-issuer", self.ca_pem, "-cert",
+                    cert_pem, "-CAfile", self.ca_pem)
+        out = p.stdout.decode() + p.stderr.decode()
+        assert "Response verify OK" in out, out
+        return status_line(out, cert_pem)
 
     def ocsp(self, cert_pem, *extra, issuer=None, expect=0):
         """openssl ocsp against the CA's responder; its output."""
@@ -207,6 +245,34 @@ def test_ocsp_malformed_and_get():
     status, headers, body = c.server.request("GET", "/ocsp/nosuchca/MAA=",
                                              port="http")
     harness.problem(body, headers, 404)
+
+
+def test_ocsp_kept_answers():
+    c = ctx()
+    cert, pem = c.issue()
+    der = c.ocsp_request(pem)
+    _, first = c.ask(der)
+    assert c.status_of(pem, first) == "good"
+    # GET and POST of one request carry the same DER: the same answer,
+    # with the same caching headers on every GET.
+    headers, by_get = c.ask(der, get=True)
+    assert by_get == first
+    again_headers, again = c.ask(der, get=True)
+    assert again == first
+    for h in ("etag", "last-modified", "expires"):
+        assert again_headers[h] == headers[h], (h, headers, again_headers)
+    assert re.match(r"public, max-age=\d+", again_headers["cache-control"])
+    _, again = c.ask(der)
+    assert again == first
+    # A nonce is answered for its asker alone.
+    out = c.ocsp(pem, "-nonce")
+    assert "OCSP Nonce" in out and status_line(out, pem) == "good", out
+
+    c.revoke(cert, "keyCompromise")
+    _, after = c.ask(der)
+    assert c.status_of(pem, after) == "revoked"
+    _, after_get = c.ask(der, get=True)
+    assert after_get == after
 
 
 def test_crl_check():
@@ -346,20 +412,27 @@ def test_two_nodes_share_status():
     if BACKEND != "postgres":
         raise harness.SkipTest("two nodes need PostgreSQL")
     c = ctx()
-    other = Server(database=c.server.database,
-                   env={"PKIAAS_KEK": KEK}).start()
+    bound = 0.2
+    other = Server(database=c.server.database, env={"PKIAAS_KEK": KEK},
+                   args=["--ocsp-cache-check-ms", str(int(bound * 1000))])
+    other.start()
     try:
         cert, pem = c.issue()
-        url = f"http://127.0.0.1:{other.http_port}/ocsp/{c.ca['id']}"
-
-        def ask():
-            p = openssl("ocsp", "-issuer", c.ca_pem, "-cert", pem, "-url",
-                        url, "-CAfile", c.ca_pem, "-no_nonce")
-            return status_line(p.stdout.decode(), pem)
-
-        assert ask() == "good"
+        der = c.ocsp_request(pem)
+        _, good = c.ask(der, server=other)
+        assert c.status_of(pem, good) == "good"
+        _, again = c.ask(der, server=other)
+        assert again == good
         c.revoke(cert, "superseded")
-        assert ask() == "revoked"
+        # Within the other node's bound, with room for a loaded machine.
+        acknowledged = time.monotonic()
+        deadline = acknowledged + bound + 0.5
+        body = good
+        while body == good and time.monotonic() < deadline:
+            _, body = c.ask(der, server=other)
+        took = time.monotonic() - acknowledged
+        assert body != good, f"still the good answer after {took:.3f} s"
+        assert c.status_of(pem, body) == "revoked"
         # Both nodes serve the one stored CRL.
         _, _, a = c.server.request("GET", f"/crl/{c.ca['id']}.crl",
                                    port="http")
@@ -374,7 +447,8 @@ if __name__ == "__main__":
     try:
         harness.run(test_ocsp_good_then_revoked,
                     test_ocsp_unauthorized_and_unknown,
-                    test_ocsp_malformed_and_get, test_crl_check,
+                    test_ocsp_malformed_and_get, test_ocsp_kept_answers,
+                    test_crl_check,
                     test_crl_check_all_on_a_chain, test_aia_files,
                     test_two_nodes_share_status)
     finally:

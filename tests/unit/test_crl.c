@@ -81,7 +81,7 @@ static int setup(void **state)
 			 0);
 	assert_int_equal(store_tenant_insert(f->st, &t, NULL), STORE_OK);
 	accounts_local_principal(&f->who, t.id);
-	f->ctx = (struct ca_context){f->st, f->kek, BASE_URL};
+	f->ctx = (struct ca_context){f->st, f->kek, BASE_URL, NULL};
 	f->now = (int64_t)time(NULL);
 	*state = f;
 	return 0;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "engine/ca.h"
 #include "engine/certificate.h"
 #include "engine/csr.h"
+#include "engine/issuer_cache.h"
 #include "engine/keytype.h"
 #include "engine/request.h"
 #include "engine/templates.h"
@@ -48,7 +50,7 @@ static int setup(void **state)
 	    store_tenant_insert(f.st, &t, NULL) != STORE_OK)
 		return -1;
 	accounts_local_principal(&f.who, t.id);
-	f.ctx = (struct ca_context){f.st, f.kek, BASE_URL};
+	f.ctx = (struct ca_context){f.st, f.kek, BASE_URL, issuer_cache_new()};
 	f.now = (int64_t)time(NULL);
 	*state = &f;
 	return 0;
@@ -58,6 +60,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	issuer_cache_free(f->ctx.issuers);
 	kek_free(f->kek);
 	store_close(f->st);
 	return 0;
@@ -274,6 +277,53 @@ static void test_leaf_carries_the_template_extensions(void **state)
 	store_ca_free(&root);
 }
 
+/* Whole days from notBefore to notAfter. */
+static int validity_days(const X509 *cert)
+{
+	int days = 0, secs = 0;
+
+	assert_int_equal(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert),
+					X509_get0_notAfter(cert)),
+			 1);
+	return days;
+}
+
+/* The issuer cache hands out a template's settings only while they are
+ * the stored ones: a change shows in the next certificate. */
+static void test_issuance_follows_template_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_error err = {0};
+	struct store_template updated;
+	struct store_certificate rec1, rec2, rec3;
+	struct store_ca root;
+	json_t *settings = json_pack("{s:i}", "validity_days", 7);
+	X509 *first, *second, *third;
+	char *tpl;
+
+	ca_make(f, "cache root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	first = leaf_issue(f, tpl, &rec1);
+	assert_true(validity_days(first) > 7);
+	assert_int_equal(templates_update(&f->ctx, &f->who, tpl, NULL, settings,
+					  f->now, &updated, &err),
+			 ENGINE_OK);
+	second = leaf_issue(f, tpl, &rec2);
+	third = leaf_issue(f, tpl, &rec3);
+	assert_true(validity_days(second) >= 7 && validity_days(second) <= 8);
+	assert_int_equal(validity_days(third), validity_days(second));
+	json_decref(settings);
+	store_template_free(&updated);
+	X509_free(first);
+	X509_free(second);
+	X509_free(third);
+	store_certificate_free(&rec1);
+	store_certificate_free(&rec2);
+	store_certificate_free(&rec3);
+	free(tpl);
+	store_ca_free(&root);
+}
+
 static void test_policy_refusals_name_their_rule(void **state)
 {
 	struct fixture *f = *state;
@@ -426,6 +476,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_key_type_builds_a_chain),
 	    cmocka_unit_test(test_leaf_carries_the_template_extensions),
+	    cmocka_unit_test(test_issuance_follows_template_changes),
 	    cmocka_unit_test(test_policy_refusals_name_their_rule),
 	    cmocka_unit_test(test_revoke_hold_release),
 	    cmocka_unit_test(test_ca_rules),

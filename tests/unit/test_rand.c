@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/rand.h"
 
@@ -105,6 +106,41 @@ static void test_id_distinct_and_spread(void **state)
 	free(ids);
 }
 
+static int id_compare(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Ordered ids: the alphabet, never twice, and sorted as they were made,
+ * also across milliseconds. */
+static void test_id_ordered(void **state)
+{
+	enum { N = 20000 };
+	static char ids[N][RAND_ID_LEN + 1], sorted[N][RAND_ID_LEN + 1];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(rand_id_ordered(ids[i]), 0);
+		assert_int_equal(strlen(ids[i]), RAND_ID_LEN);
+		for (int c = 0; c < RAND_ID_LEN; c++)
+			assert_true(id_letter(ids[i][c]));
+		if (i == N / 2) {
+			struct timespec pause = {0, 3 * 1000 * 1000};
+
+			nanosleep(&pause, NULL);
+		}
+	}
+	memcpy(sorted, ids, sizeof(ids));
+	qsort(sorted, N, sizeof(sorted[0]), id_compare);
+	for (int i = 0; i < N; i++) {
+		assert_string_equal(sorted[i], ids[i]);
+		if (i > 0)
+			assert_string_not_equal(ids[i - 1], ids[i]);
+	}
+	/* The time part moved on across the pause. */
+	assert_memory_not_equal(ids[0], ids[N - 1], 9);
+}
+
 static void test_bytes_fill(void **state)
 {
 	uint8_t buf[4096 + 16], seen[4096] = {0}, first[4096];
@@ -147,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(test_id_lengths),
 	    cmocka_unit_test(test_id_long),
 	    cmocka_unit_test(test_id_distinct_and_spread),
+	    cmocka_unit_test(test_id_ordered),
 	    cmocka_unit_test(test_bytes_fill),
 	};
 

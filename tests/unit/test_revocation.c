@@ -2,9 +2,11 @@
  * Revocation status as published, end to end through the engine on the
  * backend that PKIAAS_TEST_BACKEND names (sqlite, the default, or
  * postgres), each test on a new database of its own: CRL numbers and
- * entries, OCSP statuses and refusals, and the caches of both going
- * stale through the store on every change. Registered once per backend:
- * PKIAAS_TEST_PER_BACKEND.
+ * entries, OCSP statuses and refusals, the caches of both going stale
+ * through the store on every change, and the responder's memory
+ * (ocsp_cache.h): hits that touch no store, a revocation through the
+ * engine seen at once, one made by another node seen within the bound
+ * set. Registered once per backend: PKIAAS_TEST_PER_BACKEND.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,14 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/accounts.h"
 #include "engine/ca.h"
 #include "engine/certificate.h"
 #include "engine/crl.h"
 #include "engine/ocsp.h"
+#include "engine/ocsp_cache.h"
 #include "engine/request.h"
 #include "engine/templates.h"
+#include "lib/clock.h"
 #include "testutil.h"
 #include "testutil_db.h"
 
@@ -89,7 +94,7 @@ static int setup(void **state)
 			 0);
 	assert_int_equal(store_tenant_insert(f->st, &t, NULL), STORE_OK);
 	accounts_local_principal(&f->who, t.id);
-	f->ctx = (struct ca_context){f->st, f->kek, BASE_URL};
+	f->ctx = (struct ca_context){f->st, f->kek, BASE_URL, NULL};
 	f->now = (int64_t)time(NULL);
 	ca_make(f, "Revocation Root", &f->ca, &f->ca_cert);
 	ca_make(f, "Other Root", &f->other, &f->other_cert);
@@ -345,26 +350,40 @@ static uint8_t *request_make(OCSP_CERTID **ids, int n, size_t nonce_len,
 	return der;
 }
 
-/* Answers a request about cert (issued by issuer) at now. */
-static OCSP_RESPONSE *ask(struct fixture *f, X509 *cert, X509 *issuer,
-			  size_t nonce_len, int64_t now,
-			  struct ocsp_answer *out)
+/* Answers a request about the n certificates (issued by issuer) at now,
+ * with the options opt (NULL: no cache) and the store of ctx. */
+static OCSP_RESPONSE *ask_many(struct fixture *f, const struct ca_context *ctx,
+			       const struct ocsp_options *opt, X509 **certs,
+			       int n, X509 *issuer, size_t nonce_len,
+			       int64_t now, struct ocsp_answer *out)
 {
-	OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+	OCSP_CERTID *ids[OCSP_CERTS_MAX];
 	struct engine_error err = {0};
 	size_t len;
-	uint8_t *der = request_make(&id, 1, nonce_len, &len);
+	uint8_t *der;
 	const unsigned char *p;
 	OCSP_RESPONSE *resp;
 
+	for (int i = 0; i < n; i++)
+		ids[i] = OCSP_cert_to_id(EVP_sha1(), certs[i], issuer);
+	der = request_make(ids, n, nonce_len, &len);
 	assert_int_equal(
-	    ocsp_respond(&f->ctx, f->ca.id, der, len, NULL, now, out, &err),
+	    ocsp_respond(ctx, f->ca.id, der, len, opt, now, out, &err),
 	    ENGINE_OK);
 	OPENSSL_free(der);
 	p = out->der;
 	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)out->len);
 	assert_non_null(resp);
 	return resp;
+}
+
+/* Answers a request about cert (issued by issuer) at now. */
+static OCSP_RESPONSE *ask(struct fixture *f, X509 *cert, X509 *issuer,
+			  size_t nonce_len, int64_t now,
+			  struct ocsp_answer *out)
+{
+	return ask_many(f, &f->ctx, NULL, &cert, 1, issuer, nonce_len, now,
+			out);
 }
 
 /* The status of cert in a successful response, verified against the CA. */
@@ -676,6 +695,278 @@ static void test_ocsp_signer_renewed_when_revoked(void **state)
 	store_certificate_free(&a);
 }
 
+/* Options with a cache of answers whose CAs are read again after
+ * check_ms, as pkiaasd serve makes them. */
+static struct ocsp_options cached(int64_t check_ms)
+{
+	struct ocsp_options o = {.cache = ocsp_cache_new(1 << 20, check_ms)};
+
+	assert_non_null(o.cache);
+	return o;
+}
+
+/* The status of cert in an answer through opt at now; the answer goes
+ * to out, or is freed when out is NULL. */
+static int status_through(struct fixture *f, const struct ocsp_options *opt,
+			  X509 *cert, int64_t now, struct ocsp_answer *out)
+{
+	struct ocsp_answer a;
+	OCSP_RESPONSE *resp =
+	    ask_many(f, &f->ctx, opt, &cert, 1, f->ca_cert, 0, now, &a);
+	int reason, status = status_of(f, resp, cert, &reason);
+
+	OCSP_RESPONSE_free(resp);
+	if (out != NULL)
+		*out = a;
+	else
+		ocsp_answer_free(&a);
+	return status;
+}
+
+static uint64_t hits(const struct ocsp_options *opt)
+{
+	struct ocsp_cache_stats st;
+
+	ocsp_cache_stats(opt->cache, &st);
+	return st.hits;
+}
+
+static void answers_equal(const struct ocsp_answer *a,
+			  const struct ocsp_answer *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->der, b->der, a->len);
+	assert_int_equal(a->this_update, b->this_update);
+	assert_int_equal(a->next_update, b->next_update);
+	assert_int_equal(a->cacheable, b->cacheable);
+}
+
+/* A kept answer is the first one's bytes, and touches no store. */
+static void test_ocsp_memory_hit(void **state)
+{
+	struct fixture *f = *state;
+	struct store_certificate a, b;
+	X509 *xa = leaf_issue(f, "a.example.test", &a);
+	X509 *xb = leaf_issue(f, "b.example.test", &b);
+	X509 *both[2] = {xa, xb};
+	struct ocsp_options opt = cached(60000);
+	struct ca_context no_store = f->ctx;
+	struct ocsp_answer first, again, pair, pair_again, later;
+
+	no_store.st = NULL;
+	assert_int_equal(status_through(f, &opt, xa, f->now, &first),
+			 V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(hits(&opt), 0);
+	OCSP_RESPONSE_free(ask_many(f, &no_store, &opt, &xa, 1, f->ca_cert, 0,
+				    f->now + 5, &again));
+	assert_int_equal(hits(&opt), 1);
+	answers_equal(&first, &again);
+	assert_true(again.cacheable);
+
+	/* Two certificates a request: kept too, though not in the store. */
+	OCSP_RESPONSE_free(
+	    ask_many(f, &f->ctx, &opt, both, 2, f->ca_cert, 0, f->now, &pair));
+	OCSP_RESPONSE_free(ask_many(f, &no_store, &opt, both, 2, f->ca_cert, 0,
+				    f->now + 1, &pair_again));
+	assert_int_equal(hits(&opt), 2);
+	answers_equal(&pair, &pair_again);
+
+	/* Past half its window, it is signed anew. */
+	OCSP_RESPONSE_free(ask_many(f, &f->ctx, &opt, &xa, 1, f->ca_cert, 0,
+				    f->now + OCSP_VALIDITY_DEFAULT / 2,
+				    &later));
+	assert_int_equal(later.this_update, f->now + OCSP_VALIDITY_DEFAULT / 2);
+	assert_int_equal(hits(&opt), 2);
+
+	ocsp_answer_free(&first);
+	ocsp_answer_free(&again);
+	ocsp_answer_free(&pair);
+	ocsp_answer_free(&pair_again);
+	ocsp_answer_free(&later);
+	ocsp_cache_free(opt.cache);
+	X509_free(xa);
+	X509_free(xb);
+	store_certificate_free(&a);
+	store_certificate_free(&b);
+}
+
+/* A revocation, a hold and its release through the engine show in the
+ * very next answer, however long the cache would keep its CAs. */
+static void test_ocsp_memory_sees_revocation_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_certificate a, b;
+	X509 *xa = leaf_issue(f, "a.example.test", &a);
+	X509 *xb = leaf_issue(f, "b.example.test", &b);
+	struct ocsp_options opt = cached(60000);
+	struct engine_error err = {0};
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(status_through(f, &opt, xa, f->now, NULL),
+				 V_OCSP_CERTSTATUS_GOOD);
+		assert_int_equal(status_through(f, &opt, xb, f->now, NULL),
+				 V_OCSP_CERTSTATUS_GOOD);
+	}
+	assert_int_equal(hits(&opt), 2);
+	revoke(f, &a, "keyCompromise", 0);
+	assert_int_equal(status_through(f, &opt, xa, f->now, NULL),
+			 V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(status_through(f, &opt, xa, f->now, NULL),
+			 V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(hits(&opt), 3);
+
+	revoke(f, &b, "certificateHold", 0);
+	assert_int_equal(status_through(f, &opt, xb, f->now, NULL),
+			 V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(
+	    certificate_release(&f->ctx, &f->who, b.id, f->now, &err),
+	    ENGINE_OK);
+	assert_int_equal(status_through(f, &opt, xb, f->now, NULL),
+			 V_OCSP_CERTSTATUS_GOOD);
+
+	ocsp_cache_free(opt.cache);
+	X509_free(xa);
+	X509_free(xb);
+	store_certificate_free(&a);
+	store_certificate_free(&b);
+}
+
+/*
+ * A revocation that another node makes (straight in the store, with no
+ * word to this process) shows at once with ocsp_cache_check_ms 0,
+ * within 200 ms with 200, and not before a minute with 60000.
+ */
+static void test_ocsp_memory_other_node(void **state)
+{
+	struct fixture *f = *state;
+	struct store_certificate a;
+	X509 *xa = leaf_issue(f, "a.example.test", &a);
+	struct ocsp_options slow = cached(60000), quick = cached(200),
+			    every = cached(0);
+	struct ocsp_options *nodes[] = {&slow, &quick, &every};
+	int64_t started;
+	int status;
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(status_through(f, nodes[i], xa, f->now, NULL),
+				 V_OCSP_CERTSTATUS_GOOD);
+		assert_int_equal(status_through(f, nodes[i], xa, f->now, NULL),
+				 V_OCSP_CERTSTATUS_GOOD);
+		assert_int_equal(hits(nodes[i]), 1);
+	}
+	assert_int_equal(store_certificate_revoke(f->st, f->who.tenant_id, a.id,
+						  f->now, "keyCompromise", 0,
+						  NULL),
+			 STORE_OK);
+	assert_int_equal(status_through(f, &every, xa, f->now, NULL),
+			 V_OCSP_CERTSTATUS_REVOKED);
+	started = clock_monotonic_us();
+	while ((status = status_through(f, &quick, xa, f->now, NULL)) ==
+		   V_OCSP_CERTSTATUS_GOOD &&
+	       clock_monotonic_us() - started < 200000 + 300000)
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
+	assert_int_equal(status, V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(status_through(f, &slow, xa, f->now, NULL),
+			 V_OCSP_CERTSTATUS_GOOD);
+
+	for (int i = 0; i < 3; i++)
+		ocsp_cache_free(nodes[i]->cache);
+	X509_free(xa);
+	store_certificate_free(&a);
+}
+
+/* A request with a nonce is signed for its asker alone: never kept,
+ * never answered from what is kept. */
+static void test_ocsp_memory_never_for_a_nonce(void **state)
+{
+	struct fixture *f = *state;
+	struct store_certificate a;
+	X509 *xa = leaf_issue(f, "a.example.test", &a);
+	struct ocsp_options opt = cached(60000);
+	struct ocsp_answer n1, n2;
+	struct ocsp_cache_stats st;
+	OCSP_RESPONSE *r1, *r2;
+	OCSP_BASICRESP *b1, *b2;
+
+	assert_int_equal(status_through(f, &opt, xa, f->now, NULL),
+			 V_OCSP_CERTSTATUS_GOOD);
+	r1 = ask_many(f, &f->ctx, &opt, &xa, 1, f->ca_cert, 16, f->now, &n1);
+	r2 = ask_many(f, &f->ctx, &opt, &xa, 1, f->ca_cert, 16, f->now, &n2);
+	assert_false(n1.cacheable);
+	assert_false(n1.len == n2.len && memcmp(n1.der, n2.der, n1.len) == 0);
+	b1 = OCSP_response_get1_basic(r1);
+	b2 = OCSP_response_get1_basic(r2);
+	assert_true(
+	    OCSP_BASICRESP_get_ext_by_NID(b1, NID_id_pkix_OCSP_Nonce, -1) >= 0);
+	assert_true(
+	    OCSP_BASICRESP_get_ext_by_NID(b2, NID_id_pkix_OCSP_Nonce, -1) >= 0);
+	ocsp_cache_stats(opt.cache, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.hits, 0);
+
+	OCSP_BASICRESP_free(b1);
+	OCSP_BASICRESP_free(b2);
+	OCSP_RESPONSE_free(r1);
+	OCSP_RESPONSE_free(r2);
+	ocsp_answer_free(&n1);
+	ocsp_answer_free(&n2);
+	ocsp_cache_free(opt.cache);
+	X509_free(xa);
+	store_certificate_free(&a);
+}
+
+/* A CA is opened once while its row stays the same; a change of its
+ * settings opens it anew, its deletion ends its responder at once. */
+static void test_ocsp_memory_issuer(void **state)
+{
+	struct fixture *f = *state;
+	struct ocsp_cache *c = ocsp_cache_new(1 << 20, 60000);
+	struct ocsp_issuer_view v1, v2, v3, v4;
+	struct engine_error err = {0};
+	struct store_ca updated;
+
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->ca.id, &v1, &err),
+			 ENGINE_OK);
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->ca.id, &v2, &err),
+			 ENGINE_OK);
+	assert_ptr_equal(v1.issuer, v2.issuer);
+	assert_true(v1.epoch != 0 && v1.epoch == v2.epoch);
+	/* Read again after a change elsewhere, the same row: the same. */
+	ocsp_cache_changed();
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->ca.id, &v3, &err),
+			 ENGINE_OK);
+	assert_ptr_equal(v3.issuer, v1.issuer);
+	assert_true(v3.epoch == v1.epoch);
+	ocsp_issuer_release(v3.issuer);
+
+	assert_int_equal(ca_update(&f->ctx, &f->who, f->ca.id, NULL, NULL, NULL,
+				   "sha384", f->now, &updated, &err),
+			 ENGINE_OK);
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->ca.id, &v3, &err),
+			 ENGINE_OK);
+	assert_ptr_not_equal(v3.issuer, v1.issuer);
+	assert_true(v3.epoch != v1.epoch);
+	assert_string_equal(v3.issuer->service_hash, "sha384");
+	/* The one held before stays whole until let go. */
+	assert_string_equal(v1.issuer->row.id, f->ca.id);
+
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->other.id, &v4, &err),
+			 ENGINE_OK);
+	ocsp_issuer_release(v4.issuer);
+	assert_int_equal(ca_delete(&f->ctx, &f->who, f->other.id, f->other.name,
+				   f->now, &err),
+			 ENGINE_OK);
+	assert_int_equal(ocsp_cache_issuer(c, &f->ctx, f->other.id, &v4, &err),
+			 ENGINE_NOT_FOUND);
+	assert_null(v4.issuer);
+
+	ocsp_issuer_release(v1.issuer);
+	ocsp_issuer_release(v2.issuer);
+	ocsp_issuer_release(v3.issuer);
+	store_ca_free(&updated);
+	ocsp_cache_free(c);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -688,6 +979,11 @@ int main(void)
 	    TEST(test_ocsp_refusals),
 	    TEST(test_ocsp_cache),
 	    TEST(test_ocsp_signer_renewed_when_revoked),
+	    TEST(test_ocsp_memory_hit),
+	    TEST(test_ocsp_memory_sees_revocation_at_once),
+	    TEST(test_ocsp_memory_other_node),
+	    TEST(test_ocsp_memory_never_for_a_nonce),
+	    TEST(test_ocsp_memory_issuer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
