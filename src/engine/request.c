@@ -197,10 +197,11 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 	free(r.subject);
 	X509_REQ_free(req);
 	issuing_clear(&is);
-	if (res == ENGINE_OK &&
-	    store_request_get(ctx->st, who->tenant_id, id, out) != STORE_OK)
-		res = engine_fail(err, ENGINE_ERROR, NULL,
-				  "the request could not be read back");
+	/* Stored already: a store that went away since answers 503, and
+	 * the client may read the request again later. */
+	if (res == ENGINE_OK && (rc = store_request_get(ctx->st, who->tenant_id,
+							id, out)) != STORE_OK)
+		res = engine_store_fail(err, rc, "request");
 	return res;
 }
 
