@@ -20,16 +20,10 @@
 #include "store/store.h"
 #include "testutil_db.h"
 
-#define URL_MAX	   512
 #define THREADS	   8
 #define PER_THREAD 150
 /* Every FAIL_EVERY-th transaction inserts its row, then fails. */
 #define FAIL_EVERY 5
-
-struct fixture {
-	struct store *st;
-	char url[URL_MAX];
-};
 
 /* What one thread did: which of its transactions were acknowledged. */
 struct writer {
@@ -46,12 +40,8 @@ struct one_row {
 
 static int fixture_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct testutil_store *f = testutil_store_open(12, 1);
 
-	assert_non_null(f);
-	testutil_db_url(f->url, sizeof(f->url));
-	assert_int_equal(store_open(f->url, NULL, 12, &f->st), STORE_OK);
-	assert_int_equal(store_migrate(f->st, NULL, NULL), STORE_OK);
 	assert_int_equal(db_run(f->st, "test",
 				"CREATE TABLE group_rows (id INTEGER PRIMARY "
 				"KEY, thread INTEGER NOT NULL)",
@@ -63,11 +53,7 @@ static int fixture_setup(void **state)
 
 static int fixture_teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	testutil_db_drop(f->url);
-	free(f);
+	testutil_store_close(*state);
 	return 0;
 }
 
@@ -112,7 +98,7 @@ static int64_t count(struct store *st, const char *sql,
 
 static void test_concurrent_writes_keep_what_succeeded(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	static struct writer w[THREADS];
 	pthread_t t[THREADS];
 	struct store_audit_check check;
@@ -153,7 +139,7 @@ static void test_concurrent_writes_keep_what_succeeded(void **state)
 /* A statement that fails inside a transaction undoes that one alone. */
 static void test_duplicate_row_fails_alone(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	struct one_row first = {500, 0}, again = {500, 0}, other = {501, 0};
 
 	assert_int_equal(db_transact(f->st, "test", row_insert, &first, NULL),
@@ -182,7 +168,7 @@ static enum store_result nested(struct db_conn *c, void *arg)
 /* On SQLite a transaction inside another is refused, not a deadlock. */
 static void test_nested_transaction_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	enum store_result inner_rc = STORE_OK;
 
 	if (testutil_on_postgres())

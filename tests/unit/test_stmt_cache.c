@@ -20,36 +20,20 @@
 #include "store/store.h"
 #include "testutil_db.h"
 
-#define URL_MAX 512
-
 /* Statements the backend's connection has prepared, as it tells. */
 #define SQLITE_STATEMENTS "SELECT count(*) FROM sqlite_stmt"
 #define PG_STATEMENTS	  "SELECT count(*) FROM pg_prepared_statements"
 
-struct fixture {
-	struct store *st;
-	char url[URL_MAX];
-};
-
 /* A store with one connection, so that every call shares its cache. */
 static int fixture_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	testutil_db_url(f->url, sizeof(f->url));
-	assert_int_equal(store_open(f->url, NULL, 1, &f->st), STORE_OK);
-	*state = f;
+	*state = testutil_store_open(1, 0);
 	return 0;
 }
 
 static int fixture_teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	testutil_db_drop(f->url);
-	free(f);
+	testutil_store_close(*state);
 	return 0;
 }
 
@@ -199,7 +183,7 @@ static void test_all_lent(void **state)
 /* Reused statements bind each call's values, and recover from errors. */
 static void test_reuse(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	const char *insert = "INSERT INTO t (id, v) VALUES ($1, $2)";
 	const char *select = "SELECT v FROM t WHERE id = $1";
 	char v[16];
@@ -238,7 +222,7 @@ static void test_reuse(void **state)
 /* Many distinct statements: right answers, and at most the cache's. */
 static void test_bounded(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	const char *count =
 	    testutil_on_postgres() ? PG_STATEMENTS : SQLITE_STATEMENTS;
 	char sql[64];
@@ -258,7 +242,7 @@ static void test_bounded(void **state)
 /* A connection given back inside a transaction keeps nothing of it. */
 static void test_left_open(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	struct db_param p[] = {DB_INT(7)};
 	struct db_conn c;
 
@@ -279,7 +263,7 @@ static void test_left_open(void **state)
 /* A statement cached before a column was added sees the new column. */
 static void test_schema_change(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	struct db_rows rows;
 
 	run(f->st, "CREATE TABLE s (a bigint)");
@@ -303,7 +287,7 @@ static void test_schema_change(void **state)
  */
 static void test_pg_lost(void **state)
 {
-	struct fixture *f = *state;
+	struct testutil_store *f = *state;
 	const char *sql = "SELECT 40 + $1";
 	struct db_param p[] = {DB_INT(2)};
 	struct db_conn c;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "store/store.h"
 #include "testutil.h"
 
 #define URL_MAX 512
@@ -147,4 +148,25 @@ long long testutil_db_int(const char *url, const char *sql)
 void testutil_db_exec(const char *url, const char *sql)
 {
 	(void)testutil_db_int(url, sql);
+}
+
+struct testutil_store *testutil_store_open(int pool, int migrate)
+{
+	struct testutil_store *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	testutil_db_url(t->url, sizeof(t->url));
+	assert_int_equal(store_open(t->url, NULL, pool, &t->st), STORE_OK);
+	if (migrate)
+		assert_int_equal(store_migrate(t->st, NULL, NULL), STORE_OK);
+	return t;
+}
+
+void testutil_store_close(struct testutil_store *t)
+{
+	if (t == NULL)
+		return;
+	store_close(t->st);
+	testutil_db_drop(t->url);
+	free(t);
 }

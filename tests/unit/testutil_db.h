@@ -36,4 +36,18 @@ void testutil_db_exec(const char *url, const char *sql);
 /* testutil_db_int on the PostgreSQL test cluster's postgres database. */
 long long testutil_pg_admin(const char *sql);
 
+/* A store on a new database of testutil_db_url, for a test's fixture. */
+struct testutil_store {
+	struct store *st;
+	char url[512];
+};
+
+/*
+ * Opens a store of pool connections on a new database, migrated when
+ * migrate is set; NULL is never returned (a failure ends the test).
+ */
+struct testutil_store *testutil_store_open(int pool, int migrate);
+/* Closes the store and drops its database. Accepts NULL. */
+void testutil_store_close(struct testutil_store *t);
+
 #endif
