@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import threading
 import time
 
@@ -130,35 +129,22 @@ def openssl_ca(openssl, ca_key, ca_cert, csr_paths, folder, md):
     return len(csr_paths) / elapsed
 
 
-class Cfssl:
+class Cfssl(util.Peer):
     """`cfssl serve` with a CA of its own, plain HTTP on loopback."""
 
     def __init__(self, ca_key, ca_cert, folder):
         os.makedirs(folder, exist_ok=True)
-        self.port = util.free_port()
         conf = os.path.join(folder, "cfssl.json")
         with open(conf, "w") as f:
             json.dump({"signing": {"default": {
                 "expiry": "8760h",
                 "usages": ["digital signature", "key encipherment",
                            "server auth", "client auth"]}}}, f)
-        self.log = open(os.path.join(folder, "cfssl.log"), "w")
-        self.proc = subprocess.Popen(
-            ["cfssl", "serve", "-address", "127.0.0.1", "-port",
-             str(self.port), "-ca", ca_cert, "-ca-key", ca_key, "-config",
-             conf], stdout=self.log, stderr=subprocess.STDOUT)
-        util.wait_port(self.port)
-
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__(
+            lambda port: ["cfssl", "serve", "-address", "127.0.0.1",
+                          "-port", str(port), "-ca", ca_cert, "-ca-key",
+                          ca_key, "-config", conf],
+            os.path.join(folder, "cfssl.log"))
 
 
 def cfssl(peer, csrs, folder, seconds, connections, runs):

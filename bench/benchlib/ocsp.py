@@ -191,25 +191,11 @@ def peer(url, reqs, seconds, connections, runs, pid=None):
                     meter_pid=pid) for _ in range(runs)]
 
 
-class CfsslResponder:
+class CfsslResponder(util.Peer):
     """`cfssl ocspserve` over a file of pre-signed responses."""
 
     def __init__(self, responses, folder):
-        self.port = util.free_port()
-        self.log = open(os.path.join(folder, "cfssl-ocsp.log"), "w")
-        self.proc = subprocess.Popen(
-            ["cfssl", "ocspserve", "-address", "127.0.0.1", "-port",
-             str(self.port), "-responses", responses], stdout=self.log,
-            stderr=subprocess.STDOUT)
-        util.wait_port(self.port)
-
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__(
+            lambda port: ["cfssl", "ocspserve", "-address", "127.0.0.1",
+                          "-port", str(port), "-responses", responses],
+            os.path.join(folder, "cfssl-ocsp.log"))

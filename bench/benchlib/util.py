@@ -45,6 +45,29 @@ def wait_port(port, timeout=20):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
+class Peer:
+    """A peer's server on a free loopback port, started by the command
+    that command(port) gives, its output in log_path."""
+
+    def __init__(self, command, log_path):
+        self.port = free_port()
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen(command(self.port), stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_port(self.port)
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
 def wait_listen(port, timeout=20):
     """Waits until a socket listens on port, without connecting to it:
     from /proc/net/tcp (state 0A is LISTEN)."""

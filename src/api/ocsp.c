@@ -9,21 +9,10 @@
 #include "http/caching.h"
 #include "lib/base64.h"
 #include "lib/clock.h"
+#include "lib/hex.h"
 #include "lib/log.h"
 
 #define OCSP_TYPE "application/ocsp-response"
-
-/* Value of a hex digit; -1 for anything else. */
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Undoes percent-encoding in place. The server decodes the path once;
@@ -41,8 +30,8 @@ static int percent_decode(char *s)
 			*out++ = *s;
 			continue;
 		}
-		hi = hex_value(s[1]);
-		lo = hi >= 0 ? hex_value(s[2]) : -1;
+		hi = hex_digit(s[1]);
+		lo = hi >= 0 ? hex_digit(s[2]) : -1;
 		if (lo < 0)
 			return -1;
 		*out++ = (char)(hi * 16 + lo);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "lib/log.h"
 
 #define TAG_INTEGER	     0x02
@@ -165,17 +166,6 @@ static size_t time_put(uint8_t *p, int64_t t, int generalized)
 	p[0] = generalized ? TAG_GENERALIZED_TIME : TAG_UTC_TIME;
 	p[1] = (uint8_t)(q - p - 2);
 	return (size_t)(q - p);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*

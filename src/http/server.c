@@ -15,6 +15,7 @@
 #include "http/metrics.h"
 #include "http/watch.h"
 #include "lib/clock.h"
+#include "lib/hex.h"
 #include "lib/log.h"
 
 /* TLS 1.2 and 1.3 only, GnuTLS's priority syntax. */
@@ -407,17 +408,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	free(req->body);
 	free(req);
 	*ctx = NULL;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
