@@ -359,19 +359,23 @@ static int directory_url(const struct http_request *req, char *url, size_t n)
 		   : -1;
 }
 
-/* {"certbot", "lego"}: command lines that register with the EAB. */
+/*
+ * {"certbot", "lego"}: command lines that register with the EAB. The key
+ * follows "=": a base64url key may begin with "-", which certbot would
+ * take for an option.
+ */
 static json_t *eab_commands(const char *url, const char *kid, const char *key)
 {
 	char certbot[COMMAND_MAX], lego[COMMAND_MAX];
 
 	snprintf(certbot, sizeof(certbot),
 		 "certbot certonly --standalone --server %s --eab-kid %s "
-		 "--eab-hmac-key %s --agree-tos -m " EXAMPLE_EMAIL
+		 "--eab-hmac-key=%s --agree-tos -m " EXAMPLE_EMAIL
 		 " -d " EXAMPLE_DOMAIN,
 		 url, kid, key);
 	snprintf(
 	    lego, sizeof(lego),
-	    "lego --server %s --eab --kid %s --hmac %s --email " EXAMPLE_EMAIL
+	    "lego --server %s --eab --kid %s --hmac=%s --email " EXAMPLE_EMAIL
 	    " --domains " EXAMPLE_DOMAIN " --http --path ./lego run",
 	    url, kid, key);
 	return json_pack("{s:s, s:s}", "certbot", certbot, "lego", lego);

@@ -188,7 +188,7 @@ def certbot(c, *args, eab=None):
             "ops@example.test", "--config-dir", d + "/etc", "--work-dir",
             d + "/work", "--logs-dir", d + "/logs", "--server", c.directory]
     if eab:
-        base += ["--eab-kid", eab[0], "--eab-hmac-key", eab[1]]
+        base += ["--eab-kid", eab[0], "--eab-hmac-key=" + eab[1]]
     return d, run(base + list(args), c.client_env())
 
 
@@ -238,7 +238,7 @@ def test_preapproved_domain_needs_no_challenge():
 def lego(c, d, *args, eab, env=None):
     base = ["lego", "--path", d, "--server", c.directory, "--accept-tos",
             "--email", "ops@example.test", "--eab", "--kid", eab[0],
-            "--hmac", eab[1]]
+            "--hmac=" + eab[1]]
     return run(base + list(args), env or c.client_env())
 
 

@@ -256,9 +256,9 @@ def test_eab_key_is_shown_once_and_kept_sealed():
         assert line.startswith(client + " ") and url in line, line
         assert e["id"] in line and key in line, line
     assert "--eab-kid " + e["id"] in e["commands"]["certbot"]
-    assert "--eab-hmac-key " + key in e["commands"]["certbot"]
+    assert "--eab-hmac-key=" + key in e["commands"]["certbot"]
     assert "--kid " + e["id"] in e["commands"]["lego"]
-    assert "--hmac " + key in e["commands"]["lego"]
+    assert "--hmac=" + key in e["commands"]["lego"]
 
     # Never again: not in the list, the audit log, the log or the store.
     status, _, raw = w.s.request(
