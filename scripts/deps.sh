@@ -10,7 +10,7 @@ set -euo pipefail
 # libpq5 and libcurl4 are named although the -dev packages pull them
 # in: pkiaasd dlopen()s them, so its link does not record them.
 build_packages=(build-essential cmake pkg-config perl dpkg-dev
-	libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+	libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libpq-dev
 	libcurl4-openssl-dev libcmocka-dev libpq5 libcurl4)
 test_packages=(postgresql python3 curl clang-format pebble
 	chromium libnss3-tools certbot lego dehydrated python3-cryptography)

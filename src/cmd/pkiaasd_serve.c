@@ -161,8 +161,8 @@ static void tls_refresh(struct server *s, int force)
 		server_tls_free(&fresh);
 		return;
 	}
-	if (http_port_reload_tls(s->https, fresh.chain_pem, fresh.key_pem,
-				 (unsigned)s->cfg.shutdown_grace) != 0) {
+	if (http_port_reload_tls(s->https, fresh.chain_pem, fresh.key_pem) !=
+	    0) {
 		server_tls_free(&fresh);
 		return;
 	}

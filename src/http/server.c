@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "http/metrics.h"
+#include "http/tls_creds.h"
 #include "http/watch.h"
 #include "lib/clock.h"
 #include "lib/hex.h"
@@ -31,10 +32,11 @@ struct http_port {
 	struct app *app;
 	struct http_port_options opt; /* strings below are owned copies */
 	char *listen;
-	char *cert_pem, *key_pem;
+	char *cert_pem, *key_pem; /* as tls_creds holds them now */
 	struct sockaddr_storage addr;
 	struct MHD_Daemon *daemon;
-	struct http_watch *watch; /* of every daemon's connections */
+	struct http_watch *watch; /* of the daemon's connections */
+	int draining;		  /* new connections are closed at once */
 };
 
 static int address_parse(const char *listen, struct sockaddr_storage *out)
@@ -452,11 +454,19 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 		  port->router->port, log_quote(msg, quoted, sizeof(quoted)));
 }
 
-/*
- * Starts a daemon for port on listen_fd (a socket taken over from a
- * quiesced daemon) or, when it is -1, on port->addr.
- */
-static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
+/* While the port drains, a new connection is closed as soon as accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+				 socklen_t len)
+{
+	struct http_port *port = cls;
+
+	(void)addr, (void)len;
+	return __atomic_load_n(&port->draining, __ATOMIC_RELAXED) ? MHD_NO
+								  : MHD_YES;
+}
+
+/* Starts the daemon of port on port->addr; NULL if it cannot listen. */
+static struct MHD_Daemon *daemon_start(struct http_port *port)
 {
 	struct MHD_OptionItem o[16];
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -465,10 +475,7 @@ static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
 
 #define OPT(k, v, p) (o[n++] = (struct MHD_OptionItem){(k), (v), (p)})
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, port);
-	if (listen_fd >= 0)
-		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
-	else
-		OPT(MHD_OPTION_SOCK_ADDR, 0, &port->addr);
+	OPT(MHD_OPTION_SOCK_ADDR, 0, &port->addr);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, port->opt.threads, NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, port->opt.timeout, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, port->opt.max_connections, NULL);
@@ -478,15 +485,15 @@ static struct MHD_Daemon *daemon_start(struct http_port *port, int listen_fd)
 	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL);
 	if (port->cert_pem != NULL) {
 		flags |= MHD_USE_TLS;
-		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, port->cert_pem);
-		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, port->key_pem);
+		OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		    (void *)(intptr_t)tls_creds_retrieve);
 		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES);
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 	if (port->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, port,
+	return MHD_start_daemon(flags, 0, on_accept, port, on_request, port,
 				MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
@@ -496,10 +503,13 @@ static void secret_free(char *s)
 		OPENSSL_clear_free(s, strlen(s));
 }
 
+/* Frees port once its daemon is stopped, or was never started. */
 static void port_free(struct http_port *port)
 {
 	if (port == NULL)
 		return;
+	if (port->cert_pem != NULL)
+		tls_creds_clear();
 	http_watch_stop(port->watch);
 	free(port->listen);
 	free(port->cert_pem);
@@ -535,7 +545,10 @@ struct http_port *http_port_start(struct router *router, struct app *app,
 			  router->port, opt->listen);
 		goto fail;
 	}
-	port->daemon = daemon_start(port, -1);
+	if (port->cert_pem != NULL &&
+	    tls_creds_set(port->cert_pem, port->key_pem) != 0)
+		goto fail;
+	port->daemon = daemon_start(port);
 	if (port->daemon == NULL) {
 		log_event(LOG_ERROR, "http.listen",
 			  "port=%s listen=%s error=\"cannot listen: in use or "
@@ -565,49 +578,42 @@ static void daemon_drain(struct MHD_Daemon *daemon, unsigned grace)
 }
 
 int http_port_reload_tls(struct http_port *port, const char *cert_pem,
-			 const char *key_pem, unsigned grace)
+			 const char *key_pem)
 {
-	char *old_cert = port->cert_pem, *old_key = port->key_pem;
-	struct MHD_Daemon *old = port->daemon, *fresh;
-	int fd, rc = -1;
+	char *cert, *key;
 
-	port->cert_pem = strdup(cert_pem);
-	port->key_pem = strdup(key_pem);
-	fd = port->cert_pem && port->key_pem ? MHD_quiesce_daemon(old) : -1;
-	fresh = fd >= 0 ? daemon_start(port, fd) : NULL;
-	if (fresh != NULL) {
-		rc = 0;
-		secret_free(old_key);
-		free(old_cert);
-	} else {
-		free(port->cert_pem);
-		secret_free(port->key_pem);
-		port->cert_pem = old_cert;
-		port->key_pem = old_key;
-		fresh = fd >= 0 ? daemon_start(port, fd) : NULL;
+	if (strcmp(cert_pem, port->cert_pem) == 0 &&
+	    strcmp(key_pem, port->key_pem) == 0)
+		return 0;
+	cert = strdup(cert_pem);
+	key = strdup(key_pem);
+	if (cert == NULL || key == NULL || tls_creds_set(cert, key) != 0) {
+		free(cert);
+		secret_free(key);
 		log_event(LOG_ERROR, "http.tls_reload",
 			  "port=%s error=\"the new certificate was refused; "
 			  "keeping the old one\"",
 			  port->router->port);
-	}
-	if (fresh == NULL)
 		return -1;
-	port->daemon = fresh;
-	daemon_drain(old, grace);
-	MHD_stop_daemon(old);
-	return rc;
+	}
+	free(port->cert_pem);
+	secret_free(port->key_pem);
+	port->cert_pem = cert;
+	port->key_pem = key;
+	return 0;
 }
 
+/*
+ * Not MHD_quiesce_daemon: with a pool of epoll workers, libmicrohttpd
+ * 0.9.75 can race a worker taking the listening socket out of its epoll
+ * set, and abort the process ("Failed to remove listen FD").
+ */
 void http_port_stop(struct http_port *port, unsigned grace)
 {
-	int fd;
-
 	if (port == NULL)
 		return;
-	fd = MHD_quiesce_daemon(port->daemon);
+	__atomic_store_n(&port->draining, 1, __ATOMIC_RELAXED);
 	daemon_drain(port->daemon, grace);
 	MHD_stop_daemon(port->daemon);
-	if (fd >= 0)
-		close(fd);
 	port_free(port);
 }

@@ -1,7 +1,7 @@
 /*
  * An HTTP port: a libmicrohttpd daemon with a pool of worker threads that
  * serves one router. The HTTPS port terminates TLS with the certificate
- * given as PEM, and can swap it without dropping a request.
+ * given as PEM, and can change it without dropping a connection.
  */
 #ifndef PKIAAS_SERVER_H
 #define PKIAAS_SERVER_H
@@ -26,15 +26,16 @@ struct http_port;
 struct http_port *http_port_start(struct router *router, struct app *app,
 				  const struct http_port_options *opt);
 /*
- * Serves new connections with another certificate: a new daemon takes
- * over the listening socket while the old one finishes its requests
- * (up to grace seconds). 0, or -1 when the old certificate stays.
+ * Presents another certificate from the next TLS handshake on; open
+ * connections are kept. The same certificate and key change nothing.
+ * 0, or -1 when the old certificate stays.
  */
 int http_port_reload_tls(struct http_port *port, const char *cert_pem,
-			 const char *key_pem, unsigned grace);
+			 const char *key_pem);
 /*
- * Stops accepting, waits up to grace seconds for requests in flight,
- * then closes everything. Accepts NULL.
+ * Closes each new connection as soon as it is accepted, waits up to
+ * grace seconds for the open ones to finish, then closes everything.
+ * Accepts NULL.
  */
 void http_port_stop(struct http_port *port, unsigned grace);
 
