@@ -184,24 +184,18 @@ void api_request_list(struct http_request *req, struct http_response *resp)
  * The answer to a submitted request: the request and, when it was
  * issued at once (auto_approve), its certificate.
  */
-static json_t *submitted_json(const struct ca_context *ctx,
-			      const struct principal *who,
-			      const struct store_request *r)
+static json_t *submitted_json(const struct store_request *r,
+			      const struct store_certificate *c)
 {
 	json_t *doc = api_json_request(r, 1);
-	struct store_certificate c;
-	struct engine_error err;
 
-	if (doc == NULL || r->certificate_id == NULL ||
-	    certificate_get(ctx, who, r->certificate_id, &c, &err) != ENGINE_OK)
+	if (doc == NULL || c->id == NULL)
 		return doc;
 	if (json_object_set_new(doc, "certificate",
-				api_json_certificate(&c, clock_now(), 1)) !=
-	    0) {
+				api_json_certificate(c, clock_now(), 1)) != 0) {
 		json_decref(doc);
 		doc = NULL;
 	}
-	store_certificate_free(&c);
 	return doc;
 }
 
@@ -209,6 +203,7 @@ void api_request_submit(struct http_request *req, struct http_response *resp)
 {
 	struct ca_context ctx = api_ca_context(req);
 	struct engine_error err;
+	struct store_certificate c;
 	struct store_request r;
 	struct csr_input csr;
 	struct principal who;
@@ -229,12 +224,13 @@ void api_request_submit(struct http_request *req, struct http_response *resp)
 	if (csr_read(body, &csr, resp) != 0)
 		goto out;
 	if (request_submit(&ctx, &who, api_body_string(body, "template_id"),
-			   csr.data, csr.len, clock_now(), &r,
+			   csr.data, csr.len, clock_now(), &r, &c,
 			   &err) != ENGINE_OK) {
 		http_respond_engine_error(resp, &err);
 	} else {
-		api_respond_json(resp, 201, submitted_json(&ctx, &who, &r));
+		api_respond_json(resp, 201, submitted_json(&r, &c));
 		store_request_free(&r);
+		store_certificate_free(&c);
 	}
 	free(csr.owned);
 out:

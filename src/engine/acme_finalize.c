@@ -226,6 +226,7 @@ order_issue(const struct acme_engine *ae, const struct store_acme_account *acct,
 	if (res == ENGINE_OK) {
 		struct issue_input in = {
 		    .public_key = X509_REQ_get0_pubkey(req),
+		    .spki = X509_REQ_get_X509_PUBKEY(req),
 		    .subject = subject,
 		    .sans = sans,
 		    .requested = exts,

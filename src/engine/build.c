@@ -215,10 +215,57 @@ int build_sign(X509 *cert, EVP_PKEY *key, const char *hash, int pss)
 	return ok ? 0 : -1;
 }
 
+/*
+ * cert's SubjectPublicKeyInfo as a copy of spki's algorithm and key
+ * bits. X509_set_pubkey would encode the key and decode it again, which
+ * OpenSSL's decoders make a sixth of a P-256 issuance. 0 or -1.
+ */
+static int spki_copy(X509 *cert, const X509_PUBKEY *spki)
+{
+	X509_PUBKEY *to = X509_get_X509_PUBKEY(cert);
+	X509_ALGOR *from_alg, *to_alg;
+	const ASN1_OBJECT *obj;
+	const unsigned char *bits;
+	unsigned char *copy;
+	int len, ptype;
+
+	if (to == NULL ||
+	    X509_PUBKEY_get0_param(NULL, &bits, &len, &from_alg, spki) != 1 ||
+	    X509_PUBKEY_get0_param(NULL, NULL, NULL, &to_alg, to) != 1 ||
+	    X509_ALGOR_copy(to_alg, from_alg) != 1)
+		return -1;
+	X509_ALGOR_get0(&obj, &ptype, NULL, to_alg);
+	copy = OPENSSL_memdup(bits, (size_t)len);
+	/* V_ASN1_EOC keeps the parameters just copied; absent ones (EdDSA,
+	 * ML-DSA, SLH-DSA) must stay absent, not become empty. */
+	if (copy == NULL ||
+	    X509_PUBKEY_set0_param(to, OBJ_dup(obj),
+				   ptype == V_ASN1_UNDEF ? V_ASN1_UNDEF
+							 : V_ASN1_EOC,
+				   NULL, copy, len) != 1) {
+		OPENSSL_free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The certificate's key: spki copied when given, except in a
+ * self-signed certificate, whose lint needs the key itself parsed.
+ */
+static int key_set(X509 *cert, EVP_PKEY *key, const X509_PUBKEY *spki,
+		   int self_signed)
+{
+	if (spki != NULL && !self_signed)
+		return spki_copy(cert, spki);
+	return X509_set_pubkey(cert, key) == 1 ? 0 : -1;
+}
+
 X509 *build_certificate(const struct issue_signer *signer,
 			const struct template_settings *tpl,
 			const X509_NAME *subject, const GENERAL_NAMES *sans,
-			EVP_PKEY *key, int64_t not_before, int64_t not_after,
+			EVP_PKEY *key, const X509_PUBKEY *spki,
+			int64_t not_before, int64_t not_after,
 			struct engine_error *err)
 {
 	X509 *cert = X509_new();
@@ -235,7 +282,7 @@ X509 *build_certificate(const struct issue_signer *signer,
 	     X509_set_issuer_name(cert, issuer) == 1 &&
 	     ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)not_before) &&
 	     ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)not_after) &&
-	     X509_set_pubkey(cert, key) == 1 &&
+	     key_set(cert, key, spki, signer->cert == NULL) == 0 &&
 	     extensions_add(cert, signer, tpl, sans) == 0 &&
 	     build_sign(cert, signer->key, signer->hash, signer->pss) == 0;
 	ASN1_INTEGER_free(serial);

@@ -59,11 +59,12 @@ static char *cert_sans_text(X509 *cert)
 }
 
 /* The record of cert, for the store. */
-static int record_fill(X509 *cert, const struct issue_signer *signer,
+static int record_fill(X509 *cert, const EVP_PKEY *key,
+		       const struct issue_signer *signer,
 		       const struct issue_record *rec, int64_t now,
 		       struct store_certificate *c)
 {
-	const struct key_type *kt = key_type_of(X509_get0_pubkey(cert));
+	const struct key_type *kt = key_type_of(key);
 	unsigned char *der = NULL;
 	int len = i2d_X509(cert, &der);
 
@@ -155,8 +156,9 @@ static X509 *make_one(const struct issue_signer *signer,
 		      int64_t from, int64_t until, struct engine_error *err)
 {
 	char why[256];
-	X509 *cert = build_certificate(signer, tpl, subject, in->sans,
-				       in->public_key, from, until, err);
+	X509 *cert =
+	    build_certificate(signer, tpl, subject, in->sans, in->public_key,
+			      in->spki, from, until, err);
 
 	if (cert != NULL &&
 	    lint_certificate(cert, signer->cert, why, sizeof(why)) != 0) {
@@ -194,7 +196,8 @@ engine_issue(struct store *st, const struct issue_signer *signer,
 		*cert = make_one(signer, tpl, in, subject, from, until, err);
 		if (*cert == NULL)
 			res = err->code != ENGINE_OK ? err->code : ENGINE_ERROR;
-		else if (record_fill(*cert, signer, rec, now, out) != 0)
+		else if (record_fill(*cert, in->public_key, signer, rec, now,
+				     out) != 0)
 			res = engine_fail(err, ENGINE_ERROR, NULL,
 					  "out of memory");
 		else

@@ -33,6 +33,8 @@ struct issue_signer {
  * template's policy. */
 struct issue_input {
 	EVP_PKEY *public_key;
+	/* public_key as its CSR encodes it, copied as it is; or NULL */
+	const X509_PUBKEY *spki;
 	const X509_NAME *subject;
 	const GENERAL_NAMES *sans; /* may be NULL */
 	/* extensions the CSR asked for, checked against the template */

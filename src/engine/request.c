@@ -93,6 +93,7 @@ csr_issue(const struct ca_context *ctx, struct issuing *is, X509_REQ *csr,
 	GENERAL_NAMES *sans = csr_sans(csr);
 	struct issue_input in = {
 	    .public_key = X509_REQ_get0_pubkey(csr),
+	    .spki = X509_REQ_get_X509_PUBKEY(csr),
 	    .subject = p->subject != NULL ? p->subject
 					  : X509_REQ_get_subject_name(csr),
 	    .sans = p->has_sans ? p->sans : sans,
@@ -117,7 +118,8 @@ csr_issue(const struct ca_context *ctx, struct issuing *is, X509_REQ *csr,
 enum engine_result
 request_submit(const struct ca_context *ctx, const struct principal *who,
 	       const char *template_id, const uint8_t *csr, size_t csr_len,
-	       int64_t now, struct store_request *out, struct engine_error *err)
+	       int64_t now, struct store_request *out,
+	       struct store_certificate *cert_out, struct engine_error *err)
 {
 	char id[RAND_ID_LEN + 1] = "";
 	struct store_request r = {.id = id,
@@ -142,6 +144,8 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 	enum store_result rc;
 
 	memset(out, 0, sizeof(*out));
+	if (cert_out != NULL)
+		memset(cert_out, 0, sizeof(*cert_out));
 	if (access_require(who, ACCESS_OPERATE, err) != ENGINE_OK)
 		return accounts_denied(ctx->st, who, "request.submit",
 				       "request", NULL, now, err);
@@ -191,17 +195,23 @@ request_submit(const struct ca_context *ctx, const struct principal *who,
 		r.decided_by = (char *)who->user_id;
 		res = csr_issue(ctx, &is, req, &none, &r, &a, &issued, now,
 				&cert, err);
-		store_certificate_free(&cert);
+		if (res == ENGINE_OK) {
+			r.status = "issued";
+			r.certificate_id = cert.id;
+		}
 	}
+	/* The answer is what was just stored, not read back. */
+	if (res == ENGINE_OK && store_request_copy(&r, out) != STORE_OK)
+		res = engine_fail(err, ENGINE_ERROR, NULL, "out of memory");
+	if (res == ENGINE_OK && cert_out != NULL && cert.id != NULL) {
+		*cert_out = cert;
+		memset(&cert, 0, sizeof(cert));
+	}
+	store_certificate_free(&cert);
 	OPENSSL_free(der);
 	free(r.subject);
 	X509_REQ_free(req);
 	issuing_clear(&is);
-	/* Stored already: a store that went away since answers 503, and
-	 * the client may read the request again later. */
-	if (res == ENGINE_OK && (rc = store_request_get(ctx->st, who->tenant_id,
-							id, out)) != STORE_OK)
-		res = engine_store_fail(err, rc, "request");
 	return res;
 }
 
@@ -714,6 +724,7 @@ enum engine_result request_renew(const struct ca_context *ctx,
 	if (res == ENGINE_OK) {
 		sans = X509_get_ext_d2i(old, NID_subject_alt_name, NULL, NULL);
 		in.public_key = X509_REQ_get0_pubkey(req);
+		in.spki = X509_REQ_get_X509_PUBKEY(req);
 		in.subject = X509_get_subject_name(old);
 		in.sans = sans;
 		r.tenant_id = rec.tenant_id;

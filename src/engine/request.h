@@ -39,13 +39,14 @@ struct request_view {
  * Submits a CSR (PEM or DER) to a template. It is checked against the
  * template at once (a refusal names the rule); it then waits as
  * "pending", or is issued at once when the template says auto_approve.
+ * out is the request as stored; cert_out (which may be NULL) the
+ * certificate issued with it, or empty.
  */
-enum engine_result request_submit(const struct ca_context *ctx,
-				  const struct principal *who,
-				  const char *template_id, const uint8_t *csr,
-				  size_t csr_len, int64_t now,
-				  struct store_request *out,
-				  struct engine_error *err);
+enum engine_result
+request_submit(const struct ca_context *ctx, const struct principal *who,
+	       const char *template_id, const uint8_t *csr, size_t csr_len,
+	       int64_t now, struct store_request *out,
+	       struct store_certificate *cert_out, struct engine_error *err);
 /*
  * The caller of a request without a login, for a template that allows
  * them (allow_public): a principal of the template's tenant, named

@@ -252,6 +252,10 @@ enum store_result store_issue_commit_new(struct store *st,
 					 const struct store_request *r,
 					 const struct store_audit *submitted,
 					 const struct store_audit *a);
+/* A deep copy of src in *out: STORE_OK, or STORE_ERROR out of memory
+ * (with *out empty). */
+enum store_result store_request_copy(const struct store_request *src,
+				     struct store_request *out);
 void store_request_free(struct store_request *r);
 void store_request_list_free(struct store_request_list *l);
 

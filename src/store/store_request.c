@@ -334,6 +334,40 @@ enum store_result store_issue_commit_new(struct store *st,
 	return db_transact(st, "issue_commit", issue_run, &x, a);
 }
 
+/* A copy of s, NULL staying NULL; 0, or -1 out of memory. */
+static int text_copy(const char *s, char **out)
+{
+	*out = s != NULL ? strdup(s) : NULL;
+	return s != NULL && *out == NULL ? -1 : 0;
+}
+
+enum store_result store_request_copy(const struct store_request *src,
+				     struct store_request *out)
+{
+	int failed;
+
+	*out = *src;
+	out->csr_der = src->csr_der != NULL
+			   ? store_bytes_dup(src->csr_der, src->csr_len)
+			   : NULL;
+	failed = src->csr_der != NULL && out->csr_der == NULL;
+	failed |= text_copy(src->id, &out->id);
+	failed |= text_copy(src->tenant_id, &out->tenant_id);
+	failed |= text_copy(src->template_id, &out->template_id);
+	failed |= text_copy(src->status, &out->status);
+	failed |= text_copy(src->subject, &out->subject);
+	failed |= text_copy(src->overrides, &out->overrides);
+	failed |= text_copy(src->claim_hash, &out->claim_hash);
+	failed |= text_copy(src->requested_by, &out->requested_by);
+	failed |= text_copy(src->decided_by, &out->decided_by);
+	failed |= text_copy(src->decline_reason, &out->decline_reason);
+	failed |= text_copy(src->certificate_id, &out->certificate_id);
+	if (!failed)
+		return STORE_OK;
+	store_request_free(out);
+	return STORE_ERROR;
+}
+
 void store_request_free(struct store_request *r)
 {
 	if (r == NULL)

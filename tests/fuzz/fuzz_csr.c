@@ -65,7 +65,7 @@ static void signer_make(void)
 		fuzz_fail("fuzz_csr: cannot make the CA");
 	signer = self;
 	signer.cert =
-	    build_certificate(&self, &ca_tpl, name, NULL, self.key,
+	    build_certificate(&self, &ca_tpl, name, NULL, self.key, NULL,
 			      FUZZ_NOW - DAY, FUZZ_NOW + 3650L * DAY, &err);
 	if (signer.cert == NULL)
 		fuzz_fail("fuzz_csr: cannot sign the CA: %s", err.detail);
@@ -135,8 +135,8 @@ static void certificate_try(const struct template_settings *tpl, X509_REQ *req,
 				sk_GENERAL_NAME_num(sans) > 0))
 		cert = build_certificate(
 		    &signer, tpl, subject, sans, X509_REQ_get0_pubkey(req),
-		    FUZZ_NOW - 60, FUZZ_NOW + (int64_t)tpl->validity_days * DAY,
-		    &err);
+		    X509_REQ_get_X509_PUBKEY(req), FUZZ_NOW - 60,
+		    FUZZ_NOW + (int64_t)tpl->validity_days * DAY, &err);
 	if (fuzz_verbose())
 		fprintf(stderr, "  csr: built %s %s\n",
 			cert != NULL ? "a certificate" : "nothing", err.detail);

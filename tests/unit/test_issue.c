@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <jansson.h>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,10 +114,10 @@ static void ca_make(struct fixture *f, const char *name, const char *kind,
 	assert_int_equal(res, ENGINE_OK);
 }
 
-/* A DER CSR for a new P-256 key with the SANs and extensions given. */
-static uint8_t *csr_make(const char *cn, const char *sans, int ca, size_t *len)
+/* A DER CSR for key, signed with md, with the SANs and extensions given. */
+static uint8_t *csr_build(EVP_PKEY *key, const EVP_MD *md, const char *cn,
+			  const char *sans, int ca, size_t *len)
 {
-	EVP_PKEY *key = EVP_EC_gen("P-256");
 	X509_REQ *req = X509_REQ_new();
 	X509_NAME *name = X509_NAME_new();
 	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
@@ -138,14 +137,30 @@ static uint8_t *csr_make(const char *cn, const char *sans, int ca, size_t *len)
 		    exts, X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
 					      "critical,CA:TRUE"));
 	X509_REQ_add_extensions(req, exts);
-	X509_REQ_sign(req, key, EVP_sha256());
+	assert_true(X509_REQ_sign(req, key, md) > 0);
 	n = i2d_X509_REQ(req, &der);
 	*len = (size_t)n;
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_NAME_free(name);
 	X509_REQ_free(req);
+	return der;
+}
+
+/* A DER CSR for a new P-256 key. */
+static uint8_t *csr_make(const char *cn, const char *sans, int ca, size_t *len)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	uint8_t *der = csr_build(key, EVP_sha256(), cn, sans, ca, len);
+
 	EVP_PKEY_free(key);
 	return der;
+}
+
+/* The DER of a SubjectPublicKeyInfo; the caller frees it. */
+static int spki_der(const X509_PUBKEY *spki, unsigned char **der)
+{
+	*der = NULL;
+	return i2d_X509_PUBKEY(spki, der);
 }
 
 /* The id of the CA's first template ("Web Server"). */
@@ -174,8 +189,8 @@ static X509 *leaf_issue(struct fixture *f, const char *template_id,
 	size_t len;
 	uint8_t *csr = csr_make("www.example.test",
 				"DNS:www.example.test,IP:192.0.2.1", 0, &len);
-	enum engine_result res = request_submit(&f->ctx, &f->who, template_id,
-						csr, len, f->now, &r, &err);
+	enum engine_result res = request_submit(
+	    &f->ctx, &f->who, template_id, csr, len, f->now, &r, NULL, &err);
 
 	OPENSSL_free(csr);
 	if (res != ENGINE_OK)
@@ -243,6 +258,111 @@ static void test_every_key_type_builds_a_chain(void **state)
 		store_ca_free(&mid);
 		store_ca_free(&root);
 	}
+}
+
+/* The answer to a submission is what the store holds. */
+static void assert_answer_is_stored(struct fixture *f,
+				    const struct store_request *r,
+				    const struct store_certificate *c)
+{
+	struct store_request sr;
+	struct store_certificate sc;
+
+	assert_int_equal(store_request_get(f->st, f->who.tenant_id, r->id, &sr),
+			 STORE_OK);
+	assert_string_equal(sr.status, r->status);
+	assert_string_equal(sr.certificate_id, r->certificate_id);
+	assert_string_equal(sr.subject, r->subject);
+	assert_string_equal(sr.template_id, r->template_id);
+	assert_int_equal(sr.created_at, r->created_at);
+	assert_int_equal(sr.decided_at, r->decided_at);
+	assert_int_equal(sr.csr_len, r->csr_len);
+	assert_memory_equal(sr.csr_der, r->csr_der, r->csr_len);
+	assert_int_equal(
+	    store_certificate_get(f->st, f->who.tenant_id, c->id, &sc),
+	    STORE_OK);
+	assert_int_equal(sc.der_len, c->der_len);
+	assert_memory_equal(sc.der, c->der, c->der_len);
+	assert_string_equal(sc.serial, c->serial);
+	assert_string_equal(sc.key_type, c->key_type);
+	assert_string_equal(sc.sans, c->sans);
+	assert_string_equal(sc.request_id, r->id);
+	assert_int_equal(sc.not_after, c->not_after);
+	store_request_free(&sr);
+	store_certificate_free(&sc);
+}
+
+/*
+ * A CSR of each key type, issued at once: the certificate carries the
+ * CSR's SubjectPublicKeyInfo byte for byte, and the answer is what was
+ * stored.
+ */
+static void test_leaf_key_is_the_csr_key(void **state)
+{
+	struct fixture *f = *state;
+	json_t *settings =
+	    json_pack("{s:b,s:[sssss]}", "auto_approve", 1, "allowed_key_types",
+		      "rsa", "ecdsa", "ed25519", "ml-dsa", "slh-dsa");
+	struct engine_error err = {0};
+	struct store_template updated;
+	struct store_ca root;
+	size_t n;
+	const struct key_type *types = key_type_all(&n);
+	char *tpl;
+
+	ca_make(f, "spki root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	assert_int_equal(templates_update(&f->ctx, &f->who, tpl, NULL, settings,
+					  f->now, &updated, &err),
+			 ENGINE_OK);
+	for (size_t i = 0; i < n; i++) {
+		const struct key_type *kt = &types[i];
+		EVP_PKEY *key = is_slow(kt) ? NULL : key_type_generate(kt);
+		struct store_certificate c;
+		struct store_request r;
+		unsigned char *want, *got;
+		int want_len;
+		X509_REQ *req;
+		X509 *leaf;
+		size_t len;
+		uint8_t *csr;
+		const unsigned char *p;
+
+		if (key == NULL)
+			continue;
+		csr = csr_build(key, key_type_digest(kt, ""), "k.example.test",
+				"DNS:k.example.test", 0, &len);
+		assert_int_equal(request_submit(&f->ctx, &f->who, tpl, csr, len,
+						f->now, &r, &c, &err),
+				 ENGINE_OK);
+		assert_string_equal(r.status, "issued");
+		assert_non_null(c.id);
+		assert_string_equal(r.certificate_id, c.id);
+		assert_string_equal(c.key_type, kt->name);
+		p = csr;
+		req = d2i_X509_REQ(NULL, &p, (long)len);
+		leaf = der_cert(c.der, c.der_len);
+		assert_non_null(leaf);
+		assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(leaf), key), 1);
+		want_len = spki_der(X509_REQ_get_X509_PUBKEY(req), &want);
+		assert_true(want_len > 0);
+		assert_int_equal(spki_der(X509_get_X509_PUBKEY(leaf), &got),
+				 want_len);
+		assert_memory_equal(got, want, (size_t)want_len);
+		assert_answer_is_stored(f, &r, &c);
+		OPENSSL_free(want);
+		OPENSSL_free(got);
+		X509_free(leaf);
+		X509_REQ_free(req);
+		OPENSSL_free(csr);
+		EVP_PKEY_free(key);
+		store_request_free(&r);
+		store_certificate_free(&c);
+	}
+	json_decref(settings);
+	store_template_free(&updated);
+	free(tpl);
+	store_ca_free(&root);
 }
 
 static void test_leaf_carries_the_template_extensions(void **state)
@@ -337,26 +457,26 @@ static void test_policy_refusals_name_their_rule(void **state)
 	ca_make(f, "policy root", "root", "ecdsa-p256", NULL, &root);
 	tpl = web_template(f, root.id);
 	csr = csr_make("x", "DNS:x.example.test", 1, &len);
-	assert_int_equal(
-	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
-	    ENGINE_INVALID);
+	assert_int_equal(request_submit(&f->ctx, &f->who, tpl, csr, len, f->now,
+					&r, NULL, &err),
+			 ENGINE_INVALID);
 	assert_non_null(strstr(err.detail, "CA:TRUE"));
 	OPENSSL_free(csr);
 	csr = csr_make("x", NULL, 0, &len);
-	assert_int_equal(
-	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
-	    ENGINE_INVALID);
+	assert_int_equal(request_submit(&f->ctx, &f->who, tpl, csr, len, f->now,
+					&r, NULL, &err),
+			 ENGINE_INVALID);
 	assert_non_null(strstr(err.detail, "require_san"));
 	OPENSSL_free(csr);
 	csr = csr_make("x", "DNS:bad..name", 0, &len);
-	assert_int_equal(
-	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
-	    ENGINE_INVALID);
+	assert_int_equal(request_submit(&f->ctx, &f->who, tpl, csr, len, f->now,
+					&r, NULL, &err),
+			 ENGINE_INVALID);
 	assert_string_equal(err.field, "sans");
 	csr[len / 2] ^= 0xff;
-	assert_int_equal(
-	    request_submit(&f->ctx, &f->who, tpl, csr, len, f->now, &r, &err),
-	    ENGINE_INVALID);
+	assert_int_equal(request_submit(&f->ctx, &f->who, tpl, csr, len, f->now,
+					&r, NULL, &err),
+			 ENGINE_INVALID);
 	assert_string_equal(err.field, "csr");
 	OPENSSL_free(csr);
 	free(tpl);
@@ -475,6 +595,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_key_type_builds_a_chain),
+	    cmocka_unit_test(test_leaf_key_is_the_csr_key),
 	    cmocka_unit_test(test_leaf_carries_the_template_extensions),
 	    cmocka_unit_test(test_issuance_follows_template_changes),
 	    cmocka_unit_test(test_policy_refusals_name_their_rule),

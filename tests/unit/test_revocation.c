@@ -160,7 +160,7 @@ static X509 *leaf_issue(struct fixture *f, const char *cn,
 	size_t len;
 	uint8_t *csr = csr_make(cn, &len);
 	enum engine_result res = request_submit(
-	    &f->ctx, &f->who, f->template_id, csr, len, f->now, &r, &err);
+	    &f->ctx, &f->who, f->template_id, csr, len, f->now, &r, NULL, &err);
 
 	OPENSSL_free(csr);
 	assert_int_equal(res, ENGINE_OK);
