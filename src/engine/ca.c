@@ -408,7 +408,9 @@ static enum engine_result intermediate_issue(const struct ca_context *ctx,
 
 	if (res != ENGINE_OK)
 		return res;
-	res = ca_signer_open(ctx, &parent, &signer, err);
+	res = ca_issuing_allowed(ctx, &parent, err);
+	if (res == ENGINE_OK)
+		res = ca_signer_open(ctx, &parent, &signer, err);
 	if (res == ENGINE_OK)
 		res = parent_template(ctx, who, in, &tpl, &template_id, err);
 	if (res == ENGINE_OK && !tpl.ca)
@@ -499,6 +501,7 @@ enum engine_result ca_create(const struct ca_context *ctx,
 {
 	struct new_ca n = {0};
 	int root = in->kind != NULL && strcmp(in->kind, "root") == 0;
+	int inserted;
 	enum engine_result res;
 
 	memset(out, 0, sizeof(*out));
@@ -532,13 +535,16 @@ enum engine_result ca_create(const struct ca_context *ctx,
 		return err->code != ENGINE_OK ? err->code : ENGINE_ERROR;
 	}
 	res = ca_insert_pending(ctx, who, in, &n, now, err);
+	inserted = res == ENGINE_OK;
 	if (res == ENGINE_OK && root)
 		res = root_issue(ctx, who, in, &n, now, err);
 	else if (res == ENGINE_OK && in->parent_id != NULL)
 		res = intermediate_issue(ctx, who, in, &n, now, err);
 	if (res == ENGINE_OK)
 		res = first_template(ctx, who, n.id, now, err);
-	if (res != ENGINE_OK && res != ENGINE_CONFLICT)
+	/* Whatever failed after the insert (a parent not active, or
+	 * revoked, among others), the pending row goes. */
+	if (res != ENGINE_OK && inserted)
 		ca_create_undo(ctx, who, n.id, now, err);
 	if (res == ENGINE_OK &&
 	    store_ca_get(ctx->st, who->tenant_id, n.id, out) != STORE_OK)
@@ -574,6 +580,28 @@ enum engine_result ca_list(const struct ca_context *ctx,
 	rc = store_ca_list(ctx->st, who->tenant_id, after,
 			   accounts_limit(limit), out);
 	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
+}
+
+enum engine_result ca_issuing_allowed(const struct ca_context *ctx,
+				      const struct store_ca *ca,
+				      struct engine_error *err)
+{
+	char *revoked = NULL;
+	enum store_result rc =
+	    store_ca_chain_revoked(ctx->st, ca->tenant_id, ca->id, &revoked);
+	enum engine_result res = ENGINE_OK;
+
+	if (rc != STORE_OK)
+		return engine_store_fail(err, rc, "CA");
+	if (revoked != NULL)
+		res = engine_fail(
+		    err, ENGINE_CONFLICT, NULL,
+		    "the certificate of the CA %s is revoked or on hold, so "
+		    "%s issues nothing more (its CRL and OCSP go on); release "
+		    "a hold, or issue from another CA",
+		    revoked, strcmp(revoked, ca->name) == 0 ? "it" : ca->name);
+	free(revoked);
+	return res;
 }
 
 enum engine_result ca_signer_open(const struct ca_context *ctx,

@@ -102,6 +102,15 @@ enum engine_result ca_delete(const struct ca_context *ctx,
 			     struct engine_error *err);
 
 /*
+ * ENGINE_OK while ca may issue: neither its own certificate nor that of
+ * a CA above it is revoked or on hold (certificateHold). ENGINE_CONFLICT
+ * naming the revoked CA otherwise. CRLs and OCSP do not ask: a revoked
+ * CA still says what it revoked.
+ */
+enum engine_result ca_issuing_allowed(const struct ca_context *ctx,
+				      const struct store_ca *ca,
+				      struct engine_error *err);
+/*
  * The signer of an active CA: its certificate and opened key, for
  * engine_issue. The caller releases it with ca_signer_clear.
  */

@@ -31,6 +31,8 @@ enum engine_result issuing_open(const struct ca_context *ctx,
 						   is->tpl_row.ca_id, &is->ca),
 				      "CA");
 	if (res == ENGINE_OK)
+		res = ca_issuing_allowed(ctx, &is->ca, err);
+	if (res == ENGINE_OK)
 		res = issuer_cache_signer(ctx->issuers, ctx, &is->ca,
 					  &is->held_signer, err);
 	if (res != ENGINE_OK) {

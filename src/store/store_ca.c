@@ -165,6 +165,35 @@ enum store_result store_ca_find(struct store *st, const char *id,
 			 DB_N(p), out);
 }
 
+/* CAs nest at most this deep; the walk up stops there. */
+#define CA_DEPTH_MAX 32
+
+enum store_result store_ca_chain_revoked(struct store *st,
+					 const char *tenant_id, const char *id,
+					 char **name)
+{
+	const struct db_param p[] = {DB_TEXT(tenant_id), DB_TEXT(id),
+				     DB_INT(CA_DEPTH_MAX)};
+	struct db_rows rows;
+	enum store_result rc = db_run(
+	    st, "ca_chain_revoked",
+	    "WITH RECURSIVE chain (id, parent_id, serial, name, depth) AS ("
+	    "SELECT id, parent_id, serial, name, 0 FROM cas WHERE "
+	    "tenant_id = $1 AND id = $2 UNION ALL SELECT c.id, c.parent_id, "
+	    "c.serial, c.name, chain.depth + 1 FROM cas c JOIN chain ON c.id "
+	    "= chain.parent_id WHERE c.tenant_id = $1 AND chain.depth < $3) "
+	    "SELECT chain.name FROM chain JOIN certificates ct ON ct.ca_id = "
+	    "chain.parent_id AND ct.serial = chain.serial AND ct.revoked_at "
+	    "IS NOT NULL ORDER BY chain.depth LIMIT 1",
+	    p, DB_N(p), &rows);
+
+	*name = NULL;
+	if (rc == STORE_OK && rows.n_rows > 0)
+		rc = db_text_copy(&rows, 0, 0, name);
+	db_rows_free(&rows);
+	return rc;
+}
+
 enum store_result store_ca_list(struct store *st, const char *tenant_id,
 				const char *after, size_t limit,
 				struct store_ca_list *out)

@@ -51,6 +51,14 @@ enum store_result store_ca_find(struct store *st, const char *id,
 enum store_result store_ca_list(struct store *st, const char *tenant_id,
 				const char *after, size_t limit,
 				struct store_ca_list *out);
+/*
+ * The name of the nearest CA, from id up to its root, whose own
+ * certificate its parent has revoked or put on hold: *name NULL when
+ * there is none. The caller frees *name.
+ */
+enum store_result store_ca_chain_revoked(struct store *st,
+					 const char *tenant_id, const char *id,
+					 char **name);
 /* Rewrites description and settings. */
 enum store_result store_ca_update(struct store *st, const struct store_ca *ca,
 				  const struct store_audit *a);

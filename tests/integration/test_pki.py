@@ -877,6 +877,48 @@ def test_external_intermediate():
     assert cert["not_after"] <= ext["not_after"], (cert, ext)
 
 
+def test_revoked_intermediate_issues_nothing():
+    cli = pki().cli
+    root = new_root("chain-root", "--cn", "Chain Root")
+    new_template("Sub CA", root["id"], "certificate-authority")
+    mid = cli.json("ca", "create", "chain-mid", "--intermediate", "--cn",
+                   "Chain Mid", "--parent", root["name"],
+                   "--parent-template", "Sub CA")
+    issue("Web Server", mid["name"], "mid-1", "/CN=mid1.example",
+          ["DNS:mid1.example"])
+    own = [c for c in cli.json("cert", "list", "--ca", root["id"])["items"]
+           if c["serial"] == mid["serial"]]
+    assert len(own) == 1, own
+    cli.json("cert", "revoke", own[0]["id"], "--reason", "keyCompromise")
+
+    csr, _ = make_csr("mid-2", "/CN=mid2.example", ["DNS:mid2.example"])
+    p = submit("Web Server", mid["name"], csr, expect=1)
+    assert "409" in p.stderr and "chain-mid" in p.stderr, p.stderr
+    new_template("Sub CA", mid["id"], "certificate-authority")
+    p = cli.run("ca", "create", "chain-sub", "--intermediate", "--cn",
+                "Chain Sub", "--parent", mid["name"], "--parent-template",
+                "Sub CA", expect=1)
+    assert "409" in p.stderr and "revoked" in p.stderr, p.stderr
+    cli.run("ca", "show", "chain-sub", expect=5)  # not found
+    # The root is not concerned, and its CRL says what it revoked.
+    issue("Web Server", root["id"], "root-ok", "/CN=rootok.example",
+          ["DNS:rootok.example"])
+    status, _, der = pki().server.get(f"/crl/{root['id']}.crl", port="http")
+    assert status == 200, status
+    text = openssl("crl", "-inform", "DER", "-noout", "-text",
+                   input=der).stdout.decode().upper()
+    assert mid["serial"].upper().lstrip("0") in text, text
+
+    # A parent not yet active refuses too, and leaves nothing behind.
+    cli.json("ca", "create", "chain-pending", "--intermediate", "--cn",
+             "Chain Pending")
+    p = cli.run("ca", "create", "chain-orphan", "--intermediate", "--cn",
+                "Chain Orphan", "--parent", "chain-pending",
+                "--parent-template", "Web Server", expect=1)
+    assert "not active" in p.stderr, p.stderr
+    cli.run("ca", "show", "chain-orphan", expect=5)
+
+
 def test_ca_delete_requires_the_name():
     cli = pki().cli
     ca = new_root("to-delete", "--cn", "Delete Me")
@@ -1039,6 +1081,7 @@ if __name__ == "__main__":
                     test_download_formats,
                     test_template_deletion_rules,
                     test_external_intermediate,
+                test_revoked_intermediate_issues_nothing,
                     test_ca_delete_requires_the_name,
                     test_no_private_key_in_the_clear_in_the_database,
                     test_other_tenants_see_nothing)

@@ -524,6 +524,101 @@ static void test_revoke_hold_release(void **state)
 	store_ca_free(&root);
 }
 
+/* Submits a fresh CSR to template_id: the result, err naming a refusal. */
+static enum engine_result submit(struct fixture *f, const char *template_id,
+				 struct engine_error *err)
+{
+	struct store_request r;
+	size_t len;
+	uint8_t *csr =
+	    csr_make("www.example.test", "DNS:www.example.test", 0, &len);
+	enum engine_result res = request_submit(
+	    &f->ctx, &f->who, template_id, csr, len, f->now, &r, NULL, err);
+
+	OPENSSL_free(csr);
+	store_request_free(&r);
+	return res;
+}
+
+/* The number of CAs of the fixture's tenant. */
+static size_t ca_count(struct fixture *f)
+{
+	struct store_ca_list list;
+	struct engine_error err = {0};
+	size_t n;
+
+	assert_int_equal(ca_list(&f->ctx, &f->who, NULL, 100, &list, &err),
+			 ENGINE_OK);
+	n = list.n;
+	store_ca_list_free(&list);
+	return n;
+}
+
+/*
+ * A CA whose own certificate is on hold or revoked issues nothing, nor
+ * does any CA below it; a release lets them issue again, and the CA
+ * above is not concerned.
+ */
+static void test_revoked_ca_issues_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_error err = {0};
+	struct store_ca root, mid, sub, out;
+	struct store_certificate mid_cert;
+	char *root_tpl, *mid_tpl, *sub_tpl;
+	struct ca_create child = {.name = "under revoked",
+				  .kind = "intermediate",
+				  .subject = {.cn = "under revoked"},
+				  .path_length = -1};
+	size_t n_cas;
+
+	ca_make(f, "chain root", "root", "ecdsa-p256", NULL, &root);
+	ca_make(f, "chain mid", "intermediate", "ecdsa-p256", root.id, &mid);
+	ca_make(f, "chain sub", "intermediate", "ecdsa-p256", mid.id, &sub);
+	root_tpl = web_template(f, root.id);
+	mid_tpl = web_template(f, mid.id);
+	sub_tpl = web_template(f, sub.id);
+	assert_int_equal(submit(f, sub_tpl, &err), ENGINE_OK);
+	assert_int_equal(
+	    store_certificate_find(f->st, root.id, mid.serial, &mid_cert),
+	    STORE_OK);
+
+	assert_int_equal(certificate_revoke(&f->ctx, &f->who, mid_cert.id,
+					    "certificateHold", 0, f->now, &err),
+			 ENGINE_OK);
+	assert_int_equal(submit(f, mid_tpl, &err), ENGINE_CONFLICT);
+	assert_non_null(strstr(err.detail, "chain mid"));
+	assert_int_equal(submit(f, sub_tpl, &err), ENGINE_CONFLICT);
+	assert_non_null(strstr(err.detail, "chain mid"));
+	assert_int_equal(submit(f, root_tpl, &err), ENGINE_OK);
+
+	assert_int_equal(
+	    certificate_release(&f->ctx, &f->who, mid_cert.id, f->now, &err),
+	    ENGINE_OK);
+	assert_int_equal(submit(f, sub_tpl, &err), ENGINE_OK);
+
+	assert_int_equal(certificate_revoke(&f->ctx, &f->who, mid_cert.id,
+					    "keyCompromise", 0, f->now, &err),
+			 ENGINE_OK);
+	assert_int_equal(submit(f, sub_tpl, &err), ENGINE_CONFLICT);
+	n_cas = ca_count(f);
+	child.parent_id = mid.id;
+	assert_int_equal(
+	    ca_create(&f->ctx, &f->who, &child, f->now, &out, &err),
+	    ENGINE_CONFLICT);
+	assert_non_null(strstr(err.detail, "chain mid"));
+	assert_int_equal(ca_count(f), n_cas);
+	assert_int_equal(submit(f, root_tpl, &err), ENGINE_OK);
+
+	store_certificate_free(&mid_cert);
+	free(root_tpl);
+	free(mid_tpl);
+	free(sub_tpl);
+	store_ca_free(&sub);
+	store_ca_free(&mid);
+	store_ca_free(&root);
+}
+
 static void test_ca_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -600,6 +695,7 @@ int main(void)
 	    cmocka_unit_test(test_issuance_follows_template_changes),
 	    cmocka_unit_test(test_policy_refusals_name_their_rule),
 	    cmocka_unit_test(test_revoke_hold_release),
+	    cmocka_unit_test(test_revoked_ca_issues_nothing),
 	    cmocka_unit_test(test_ca_rules),
 	};
 
