@@ -582,6 +582,8 @@ int http_port_reload_tls(struct http_port *port, const char *cert_pem,
 {
 	char *cert, *key;
 
+	if (port->cert_pem == NULL)
+		return -1;
 	if (strcmp(cert_pem, port->cert_pem) == 0 &&
 	    strcmp(key_pem, port->key_pem) == 0)
 		return 0;

@@ -28,7 +28,7 @@ struct http_port *http_port_start(struct router *router, struct app *app,
 /*
  * Presents another certificate from the next TLS handshake on; open
  * connections are kept. The same certificate and key change nothing.
- * 0, or -1 when the old certificate stays.
+ * 0, or -1 when the old certificate stays (or port is plain HTTP).
  */
 int http_port_reload_tls(struct http_port *port, const char *cert_pem,
 			 const char *key_pem);
