@@ -210,6 +210,13 @@ order_issue(const struct acme_engine *ae, const struct store_acme_account *acct,
 	res = issuing_open(&ae->ca, acct->tenant_id, policy.template_id, &is,
 			   err);
 	store_acme_policy_free(&policy);
+	/* The policy's CA may not issue (not active, or its certificate
+	 * revoked): nothing the client can change, as for a disabled
+	 * template. */
+	if (res == ENGINE_CONFLICT) {
+		err->code = res = ENGINE_FORBIDDEN;
+		err->type = "unauthorized";
+	}
 	if (res != ENGINE_OK)
 		return res;
 	acme_principal(acct, address, &who);

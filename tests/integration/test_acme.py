@@ -591,6 +591,48 @@ def test_bound_policy_template_and_ca_deletion():
     assert status == 400 and doc["type"].endswith(":accountDoesNotExist")
 
 
+def test_revoked_intermediate_finalizes_nothing():
+    """Once an intermediate's own certificate is revoked, an order of a
+    policy on its template is refused at finalize, and nothing issued."""
+    c = ctx()
+    status, sub = c.api("POST", "/api/v1/templates", {
+        "ca_id": c.ca["id"], "name": "Sub CA",
+        "starter": "certificate-authority"})
+    assert status == 201, sub
+    status, mid = c.api("POST", "/api/v1/cas", {
+        "name": "ACME Mid", "kind": "intermediate",
+        "parent_id": c.ca["id"], "parent_template_id": sub["id"],
+        "subject": {"CN": "ACME Mid"}})
+    assert status == 201, mid
+    status, page = c.api("GET", "/api/v1/templates?ca_id=" + mid["id"])
+    status, policy = c.api("POST", "/api/v1/acme/policies", {
+        "name": "mid", "template_id": page["items"][0]["id"],
+        "domains": ["*.mid.test"]})
+    assert status == 201, policy
+    status, e = c.api("POST", f"/api/v1/acme/policies/{policy['id']}/eabs",
+                      {"name": "mid"})
+    a = acme_client.Client(c.directory, c.server.root)
+    assert a.register((e["key_id"], e["hmac_key"]))[0] == 201
+    issue(a, "one.mid.test")
+
+    status, page = c.api("GET", "/api/v1/certificates?serial="
+                         + mid["serial"] + "&ca_id=" + c.ca["id"])
+    assert status == 200 and len(page["items"]) == 1, page
+    status, doc = c.api("POST", "/api/v1/certificates/"
+                        + page["items"][0]["id"] + "/revoke",
+                        {"reason": "keyCompromise"})
+    assert status == 200, doc
+    status, order = a.post(a.url("newOrder"), {"identifiers": [
+        {"type": "dns", "value": "two.mid.test"}]})
+    assert status == 201 and order["status"] == "ready", order
+    status, doc = a.post(order["finalize"], {
+        "csr": acme_client.b64(acme_client.csr(["two.mid.test"]))})
+    assert status == 403 and doc["type"].endswith(":unauthorized"), doc
+    assert "ACME Mid" in doc["detail"], doc
+    status, page = c.api("GET", "/api/v1/certificates?q=two.mid.test")
+    assert status == 200 and page["items"] == [], page
+
+
 if __name__ == "__main__":
     try:
         harness.run(test_refusals, test_account_lifecycle,
@@ -600,7 +642,8 @@ if __name__ == "__main__":
                     test_lego_http01_renew_revoke, test_lego_tls_alpn01,
                     test_lego_dns01_exec, test_dehydrated_http01,
                     test_operator_view_and_deactivation,
-                    test_bound_policy_template_and_ca_deletion)
+                    test_bound_policy_template_and_ca_deletion,
+                    test_revoked_intermediate_finalizes_nothing)
     finally:
         if _ctx is not None:
             _ctx.server.stop()
