@@ -265,10 +265,14 @@ static void serve_loop(struct server *s, const sigset_t *signals)
 
 static void serve_free(struct server *s)
 {
-	unsigned grace = (unsigned)s->cfg.shutdown_grace;
+	int64_t deadline =
+	    clock_monotonic_us() + (int64_t)s->cfg.shutdown_grace * 1000000;
 
-	http_port_stop(s->https, grace);
-	http_port_stop(s->http, grace);
+	/* Both ports drain at once, within one grace. */
+	http_port_drain(s->https);
+	http_port_drain(s->http);
+	http_port_stop(s->https, deadline);
+	http_port_stop(s->http, deadline);
 	acme_service_stop(&s->acme);
 	ocsp_cache_free(s->app.ocsp.cache);
 	issuer_cache_free(s->app.issuers);

@@ -364,6 +364,7 @@ static enum MHD_Result request_begin(struct http_port *port,
 	req->path = url;
 	req->body_max = port->opt.max_body;
 	req->started_us = clock_monotonic_us();
+	http_watch_begin(conn);
 	client_address(conn, req->address, sizeof(req->address));
 	if (rand_id_ordered(req->id) != 0)
 		snprintf(req->id, sizeof(req->id), "-");
@@ -562,10 +563,9 @@ fail:
 	return NULL;
 }
 
-/* Waits until daemon has no connection left, or grace seconds passed. */
-static void daemon_drain(struct MHD_Daemon *daemon, unsigned grace)
+/* Waits until daemon has no connection left, or the deadline passed. */
+static void daemon_wait(struct MHD_Daemon *daemon, int64_t deadline)
 {
-	int64_t deadline = clock_monotonic_us() + (int64_t)grace * 1000000;
 	const union MHD_DaemonInfo *info;
 
 	while (clock_monotonic_us() < deadline) {
@@ -610,12 +610,20 @@ int http_port_reload_tls(struct http_port *port, const char *cert_pem,
  * 0.9.75 can race a worker taking the listening socket out of its epoll
  * set, and abort the process ("Failed to remove listen FD").
  */
-void http_port_stop(struct http_port *port, unsigned grace)
+void http_port_drain(struct http_port *port)
 {
 	if (port == NULL)
 		return;
 	__atomic_store_n(&port->draining, 1, __ATOMIC_RELAXED);
-	daemon_drain(port->daemon, grace);
+	http_watch_drain(port->watch);
+}
+
+void http_port_stop(struct http_port *port, int64_t deadline_us)
+{
+	if (port == NULL)
+		return;
+	http_port_drain(port);
+	daemon_wait(port->daemon, deadline_us);
 	MHD_stop_daemon(port->daemon);
 	port_free(port);
 }

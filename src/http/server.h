@@ -7,6 +7,7 @@
 #define PKIAAS_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/router.h"
 
@@ -33,10 +34,15 @@ struct http_port *http_port_start(struct router *router, struct app *app,
 int http_port_reload_tls(struct http_port *port, const char *cert_pem,
 			 const char *key_pem);
 /*
- * Closes each new connection as soon as it is accepted, waits up to
- * grace seconds for the open ones to finish, then closes everything.
+ * From now on closes each new connection as soon as it is accepted,
+ * each idle one at once and each other one once its answer is sent.
  * Accepts NULL.
  */
-void http_port_stop(struct http_port *port, unsigned grace);
+void http_port_drain(struct http_port *port);
+/*
+ * Drains port, waits for its requests in flight until deadline_us (on
+ * clock_monotonic_us), then closes everything. Accepts NULL.
+ */
+void http_port_stop(struct http_port *port, int64_t deadline_us);
 
 #endif

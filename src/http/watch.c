@@ -19,6 +19,7 @@ struct watched {
 	struct watched *prev, *next;
 	int fd;
 	int64_t deadline_us; /* 0 while a request is answered */
+	int begun;	     /* a request's headers have arrived */
 };
 
 struct http_watch {
@@ -28,6 +29,7 @@ struct http_watch {
 	struct watched *head;
 	int64_t timeout_us;
 	int stopping;
+	int draining; /* idle connections are shut at once */
 	char port[16];
 };
 
@@ -172,26 +174,56 @@ void http_watch_notify(void *cls, struct MHD_Connection *conn,
 	}
 }
 
-/* Sets the deadline of conn's entry: now plus the timeout, or none. */
-static void watch_set(struct MHD_Connection *conn, int running)
+static struct watched *watched_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct watched *c = info != NULL ? info->socket_context : NULL;
+
+	return info != NULL ? info->socket_context : NULL;
+}
+
+void http_watch_begin(struct MHD_Connection *conn)
+{
+	struct watched *c = watched_of(conn);
 
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->w->lock);
-	c->deadline_us = running ? clock_monotonic_us() + c->w->timeout_us : 0;
+	c->begun = 1;
 	pthread_mutex_unlock(&c->w->lock);
 }
 
 void http_watch_pause(struct MHD_Connection *conn)
 {
-	watch_set(conn, 0);
+	struct watched *c = watched_of(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->w->lock);
+	c->deadline_us = 0;
+	pthread_mutex_unlock(&c->w->lock);
 }
 
 void http_watch_resume(struct MHD_Connection *conn)
 {
-	watch_set(conn, 1);
+	struct watched *c = watched_of(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->w->lock);
+	c->begun = 0;
+	c->deadline_us = clock_monotonic_us() + c->w->timeout_us;
+	if (c->w->draining)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&c->w->lock);
+}
+
+void http_watch_drain(struct http_watch *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->draining = 1;
+	for (struct watched *c = w->head; c != NULL; c = c->next)
+		if (!c->begun)
+			shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&w->lock);
 }

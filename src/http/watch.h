@@ -26,9 +26,18 @@ void http_watch_stop(struct http_watch *w);
 void http_watch_notify(void *cls, struct MHD_Connection *conn,
 		       void **socket_context,
 		       enum MHD_ConnectionNotificationCode toe);
+/* The headers of a request on conn have arrived. */
+void http_watch_begin(struct MHD_Connection *conn);
 /* conn's request has arrived whole: no deadline while it is answered. */
 void http_watch_pause(struct MHD_Connection *conn);
-/* conn's request has been answered: the next is due within the timeout. */
+/* conn's request has been answered: the next is due within the timeout
+ * (or, once the watch drains, the connection is shut). */
 void http_watch_resume(struct MHD_Connection *conn);
+/*
+ * For a stop: shuts every connection that has no request begun (an idle
+ * keep-alive one), and each other one once its answer is sent, so that
+ * only requests in flight hold the stop up.
+ */
+void http_watch_drain(struct http_watch *w);
 
 #endif

@@ -133,6 +133,25 @@ def test_stop_while_clients_keep_coming():
         assert "event=server.stopped" in s.log()
 
 
+def test_stop_does_not_wait_for_idle_connections():
+    # Kept-alive connections with no request in flight (a console tab, a
+    # monitoring probe) are closed at a stop instead of holding it for
+    # the whole shutdown_grace (10 s by default).
+    s = Server().start()
+    idle = [s.connection("https"), s.connection("https"),
+            s.connection("http")]
+    for conn in idle:
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() is not None
+    started = time.monotonic()
+    assert s.stop() == 0, s.output()[-3000:]
+    took = time.monotonic() - started
+    assert took < 5, f"the stop took {took:.1f} s"
+    for conn in idle:
+        conn.close()
+
+
 if __name__ == "__main__":
     harness.run(test_renewal_reaches_a_running_server_without_dropping_clients,
-                test_stop_while_clients_keep_coming)
+                test_stop_while_clients_keep_coming,
+                test_stop_does_not_wait_for_idle_connections)
