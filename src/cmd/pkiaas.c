@@ -51,7 +51,7 @@ static const struct cli_command commands[] = {
      "NAME --root|--intermediate [--key-type T] [--cn CN] [--o O] [--ou OU] "
      "[--c C] [--hash H] [--pss] [--days N] [--path-length N] [--parent CA] "
      "[--parent-template T] [--key-file PEM] [--description TEXT] "
-     "[--cps-url URL]",
+     "[--cps-url URL] [--certificate-settings JSON|@FILE]",
      "a root CA, or an intermediate (signed by --parent, or a CSR)",
      cmd_ca_create},
     {"ca", "list", "", "the tenant's CAs", cmd_ca_list},

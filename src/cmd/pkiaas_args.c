@@ -187,8 +187,16 @@ enum args_result args_parse(const struct cli_command *cmd, int argc,
 	int help = 0, rest = 0, bad = 0;
 
 	memset(a, 0, sizeof(*a));
-	if (nspec > ARGS_MAX_OPTS)
-		nspec = ARGS_MAX_OPTS;
+	if (nspec > ARGS_MAX_OPTS) {
+		/* A command of more options than args holds: a bug here,
+		 * said rather than options dropped. */
+		fprintf(stderr,
+			"pkiaas: %s %s has %zu options, more than %d; raise "
+			"ARGS_MAX_OPTS\n",
+			cmd->group != NULL ? cmd->group : "", cmd->name, nspec,
+			ARGS_MAX_OPTS);
+		return ARGS_BAD;
+	}
 	for (int i = 0; i < argc; i++) {
 		/* Keep looking for --help after an error: it always wins. */
 		if (args_step(argc, argv, &i, spec, nspec, max_pos, g, a, &help,

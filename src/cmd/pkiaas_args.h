@@ -7,7 +7,7 @@
 
 #include "cmd/pkiaas_cli.h"
 
-#define ARGS_MAX_OPTS 16 /* options of one command */
+#define ARGS_MAX_OPTS 24 /* options of one command */
 #define ARGS_MAX_POS  4	 /* positional arguments of one command */
 
 /* One option of a command, "--name" or "--name VALUE". */

@@ -64,6 +64,7 @@ enum {
 	C_KEY_FILE,
 	C_DESCRIPTION,
 	C_CPS_URL,
+	C_CERT_SETTINGS,
 	C_NOPTS
 };
 static const struct args_opt create_opts[C_NOPTS] = {
@@ -83,6 +84,7 @@ static const struct args_opt create_opts[C_NOPTS] = {
     [C_KEY_FILE] = {"key-file", 1},
     [C_DESCRIPTION] = {"description", 1},
     [C_CPS_URL] = {"cps-url", 1},
+    [C_CERT_SETTINGS] = {"certificate-settings", 1},
 };
 
 /* {"CN", "O", "OU", "C"} from the options; CN defaults to the name. */
@@ -112,6 +114,21 @@ static int numbers_add(const struct args *a, json_t *body)
 	return 0;
 }
 
+/* Adds a root's "certificate_settings" from --certificate-settings. */
+static int certificate_settings_add(const struct args *a, json_t *body)
+{
+	const char *arg = a->value[C_CERT_SETTINGS];
+	json_t *settings;
+
+	if (arg == NULL)
+		return 0;
+	settings = pki_settings("--certificate-settings", arg);
+	return settings != NULL &&
+		       pki_set(body, "certificate_settings", settings) == 0
+		   ? 0
+		   : CLI_USAGE;
+}
+
 /* The body of POST /cas from the options; NULL (printed) on a bad one. */
 static json_t *create_body(const struct args *a)
 {
@@ -135,7 +152,8 @@ static json_t *create_body(const struct args *a)
 	}
 	if ((a->value[C_PSS] != NULL &&
 	     pki_set(body, "rsa_pss", json_true()) != 0) ||
-	    numbers_add(a, body) != 0) {
+	    numbers_add(a, body) != 0 ||
+	    certificate_settings_add(a, body) != 0) {
 		json_decref(body);
 		return NULL;
 	}

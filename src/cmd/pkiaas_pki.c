@@ -290,7 +290,7 @@ int pki_split(int argc, char **argv, const struct args_opt *spec, size_t nspec,
 	return 0;
 }
 
-json_t *pki_settings(const char *arg)
+json_t *pki_settings(const char *option, const char *arg)
 {
 	json_error_t error;
 	char *text = NULL;
@@ -307,9 +307,9 @@ json_t *pki_settings(const char *arg)
 	}
 	if (v == NULL || !json_is_object(v)) {
 		fprintf(stderr,
-			"pkiaas: --settings must be a JSON object (or "
-			"@FILE holding one): %s\n",
-			v == NULL ? error.text : "not an object");
+			"pkiaas: %s must be a JSON object (or @FILE holding "
+			"one): %s\n",
+			option, v == NULL ? error.text : "not an object");
 		json_decref(v);
 		return NULL;
 	}

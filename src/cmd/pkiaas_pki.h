@@ -72,10 +72,10 @@ size_t pki_values(int argc, char **argv, const char *name, const char **out,
 int pki_split(int argc, char **argv, const struct args_opt *spec, size_t nspec,
 	      char **rest, int *nrest, char **pos, size_t *npos);
 /*
- * The settings of --settings: JSON text, or @FILE holding it. A new
- * object, or NULL (printed).
+ * The JSON object of a settings option (option names it in the error):
+ * JSON text, or @FILE holding it. A new object, or NULL (printed).
  */
-json_t *pki_settings(const char *arg);
+json_t *pki_settings(const char *option, const char *arg);
 /*
  * Parses TIME, epoch seconds or YYYY-MM-DDTHH:MM:SSZ, into *out. 0, or
  * -1 with a message naming option.

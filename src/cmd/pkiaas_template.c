@@ -79,7 +79,8 @@ static json_t *create_body(const struct args *a)
 	json_t *body, *settings = NULL;
 
 	if (a->value[C_SETTINGS] != NULL &&
-	    (settings = pki_settings(a->value[C_SETTINGS])) == NULL)
+	    (settings = pki_settings("--settings", a->value[C_SETTINGS])) ==
+		NULL)
 		return NULL;
 	body = json_pack("{s:s, s:s*, s:o*}", "name", a->pos[0], "starter",
 			 a->value[C_STARTER], "settings", settings);
@@ -199,7 +200,8 @@ static json_t *update_body(const struct args *a)
 		return NULL;
 	}
 	if (a->value[U_SETTINGS] != NULL &&
-	    (settings = pki_settings(a->value[U_SETTINGS])) == NULL)
+	    (settings = pki_settings("--settings", a->value[U_SETTINGS])) ==
+		NULL)
 		return NULL;
 	body = json_pack("{s:s*, s:o*}", "name", a->value[U_NAME], "settings",
 			 settings);

@@ -337,6 +337,28 @@ def test_root_certificate_settings_and_cps():
         "subject": {"CN": "x"}, "certificate_settings": {}})
     assert status == 400 and body["field"] == "certificate_settings", body
 
+    # The same from the command line, inline or from a file.
+    cli = p.cli
+    name = p.unique("cli-settings-root")
+    root = new_root(name, "--certificate-settings",
+                    '{"extended_key_usage": ["clientAuth"]}')
+    text = text_of(write(name + ".pem", root["certificate"]))
+    assert "TLS Web Client Authentication" in text, text
+    settings = write("root-settings.json", '{"key_usage": ["keyCertSign"]}')
+    root = new_root(p.unique("cli-file-root"), "--certificate-settings",
+                    "@" + settings)
+    text = text_of(write("file-root.pem", root["certificate"]))
+    assert "Certificate Sign" in text and "CRL Sign" not in text, text
+    before = len(cli.json("ca", "list")["items"])
+    r = cli.run("ca", "create", p.unique("cli-bad"), "--root",
+                "--certificate-settings", "[1]", expect=2)
+    assert "--certificate-settings must be a JSON object" in r.stderr, r
+    r = cli.run("ca", "create", p.unique("cli-bad"), "--root",
+                "--certificate-settings", '{"key_usage": ["bogus"]}',
+                expect=1)
+    assert "key_usage" in r.stderr, r
+    assert len(cli.json("ca", "list")["items"]) == before
+
 
 def test_tls_handshake_with_ecdsa_and_rsa_leaves():
     cli = pki().cli
