@@ -524,6 +524,52 @@ static void test_revoke_hold_release(void **state)
 	store_ca_free(&root);
 }
 
+/* The digest of cert's signature, as its NID. */
+static int signature_digest(X509 *cert)
+{
+	int md = NID_undef, pk = NID_undef;
+
+	assert_int_equal(
+	    OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md, &pk), 1);
+	return md;
+}
+
+/*
+ * The issuer cache's CA side: a change of the CA's row (its settings
+ * here, as ca_update makes no such change) shows in the very next
+ * certificate.
+ */
+static void test_issuance_follows_ca_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_certificate rec1, rec2;
+	struct store_ca root;
+	json_t *settings;
+	X509 *first, *second;
+	char *tpl;
+
+	ca_make(f, "ca cache root", "root", "ecdsa-p256", NULL, &root);
+	tpl = web_template(f, root.id);
+	first = leaf_issue(f, tpl, &rec1);
+	assert_int_equal(signature_digest(first), NID_sha256);
+	settings = json_loads(root.settings, 0, NULL);
+	assert_non_null(settings);
+	assert_int_equal(
+	    json_object_set_new(settings, "hash", json_string("sha384")), 0);
+	free(root.settings);
+	root.settings = json_dumps(settings, JSON_COMPACT);
+	assert_int_equal(store_ca_update(f->st, &root, NULL), STORE_OK);
+	second = leaf_issue(f, tpl, &rec2);
+	assert_int_equal(signature_digest(second), NID_sha384);
+	json_decref(settings);
+	X509_free(first);
+	X509_free(second);
+	store_certificate_free(&rec1);
+	store_certificate_free(&rec2);
+	free(tpl);
+	store_ca_free(&root);
+}
+
 /* Submits a fresh CSR to template_id: the result, err naming a refusal. */
 static enum engine_result submit(struct fixture *f, const char *template_id,
 				 struct engine_error *err)
@@ -695,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_issuance_follows_template_changes),
 	    cmocka_unit_test(test_policy_refusals_name_their_rule),
 	    cmocka_unit_test(test_revoke_hold_release),
+	    cmocka_unit_test(test_issuance_follows_ca_changes),
 	    cmocka_unit_test(test_revoked_ca_issues_nothing),
 	    cmocka_unit_test(test_ca_rules),
 	};
