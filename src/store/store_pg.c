@@ -246,12 +246,28 @@ static int pg_large_proc(PGEventId id, void *info, void *arg)
 	return 1;
 }
 
-/* Opens a connection; UNAVAILABLE (logged) when the server refuses. */
+/*
+ * Opens a connection; UNAVAILABLE (logged) when the server refuses.
+ * TCP keepalives and a user timeout find a server whose host went away
+ * (a partition, a failover) within about a minute rather than the
+ * kernel's quarter of an hour; the URL may set other values.
+ */
 static enum store_result pg_conn_open(struct pg_db *db, PGconn **out)
 {
 	/* Keywords after dbname would override the URL's, so it comes last. */
-	const char *const keys[] = {"connect_timeout", "dbname", NULL};
-	const char *const values[] = {CONNECT_TIMEOUT, db->url, NULL};
+	const char *const keys[] = {
+	    "connect_timeout",	   /* seconds */
+	    "keepalives",	   /* on */
+	    "keepalives_idle",	   /* seconds idle before the first probe */
+	    "keepalives_interval", /* seconds between probes */
+	    "keepalives_count",	   /* probes lost before the end */
+	    "tcp_user_timeout",	   /* ms that sent data may stay unacked */
+	    "dbname",
+	    NULL,
+	};
+	const char *const values[] = {
+	    CONNECT_TIMEOUT, "1", "30", "10", "3", "60000", db->url, NULL,
+	};
 	PGconn *conn = pg_lib.PQconnectdbParams(keys, values, 1);
 
 	*out = NULL;

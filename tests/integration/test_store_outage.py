@@ -3,9 +3,11 @@ documents, the process keeps serving, and it recovers by itself when the
 database is back. Uses a cluster of its own, since it stops it."""
 
 import os
+import re
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import harness
 from harness import Server, problem
@@ -89,5 +91,49 @@ def test_postgres_outage_gives_503_and_recovers():
         cluster("stop", folder)
 
 
+def store_sockets(s):
+    """The keepalive timers (seconds, or None) of pkiaasd's TCP
+    connections to its PostgreSQL server, from ss."""
+    port = urllib.parse.urlparse(s.database).port
+    out = subprocess.run(["ss", "-tnpoH", "state", "established"],
+                         check=True, capture_output=True, text=True).stdout
+    timers = []
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) < 4 or not fields[3].endswith(f":{port}") or \
+                f"pid={s.pid()}," not in line:
+            continue
+        m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+)?(?:\.\d+)?"
+                      r"(m?s)?", line)
+        timers.append(None if m is None else
+                      int(m.group(1) or 0) * 60 +
+                      (int(m.group(2) or 0) if m.group(3) == "s" else 0))
+    return timers
+
+
+def test_connections_probe_their_server():
+    # A server whose host vanishes (a partition, a failover) is noticed
+    # within about a minute: every connection to it sends TCP keepalives
+    # after 30 s idle. The URL can say otherwise.
+    if harness.BACKEND != "postgres":
+        raise harness.SkipTest("PostgreSQL connections only")
+    s = Server().start()
+    try:
+        assert s.get("/readyz")[0] == 200
+        timers = store_sockets(s)
+        assert timers and all(t is not None and t <= 30 for t in timers), \
+            timers
+    finally:
+        assert s.stop() == 0
+    s = Server(database=harness.pg_url() + "?keepalives=0").start()
+    try:
+        assert s.get("/readyz")[0] == 200
+        timers = store_sockets(s)
+        assert timers and all(t is None for t in timers), timers
+    finally:
+        assert s.stop() == 0
+
+
 if __name__ == "__main__":
-    harness.run(test_postgres_outage_gives_503_and_recovers)
+    harness.run(test_postgres_outage_gives_503_and_recovers,
+                test_connections_probe_their_server)
