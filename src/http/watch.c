@@ -174,6 +174,7 @@ void http_watch_notify(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/* conn's entry, or NULL when it is not watched (memory was short). */
 static struct watched *watched_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
