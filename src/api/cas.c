@@ -51,6 +51,31 @@ static const struct json_field import_fields[] = {
     {"certificate", JSON_FIELD_STRING, 1, CA_PEM_MAX},
 };
 
+/*
+ * A CA as answered: its record and "issuance_blocked_by", the name of
+ * the CA (this one or one above it) whose own certificate is revoked or
+ * on hold, or null while it may issue; left out when the store cannot
+ * say. NULL out of memory.
+ */
+static json_t *ca_doc(const struct ca_context *ctx, const struct store_ca *ca,
+		      const char *base_url)
+{
+	json_t *doc = api_json_ca(ca, base_url);
+	struct engine_error err;
+	char *blocked = NULL;
+
+	if (doc == NULL || ca_blocked_by(ctx, ca, &blocked, &err) != ENGINE_OK)
+		return doc;
+	if (json_object_set_new(doc, "issuance_blocked_by",
+				blocked != NULL ? json_string(blocked)
+						: json_null()) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	free(blocked);
+	return doc;
+}
+
 void api_ca_list(struct http_request *req, struct http_response *resp)
 {
 	struct ca_context ctx = api_ca_context(req);
@@ -70,9 +95,9 @@ void api_ca_list(struct http_request *req, struct http_response *resp)
 	}
 	items = json_array();
 	for (size_t i = 0; items != NULL && i < list.n; i++)
-		if (json_array_append_new(
-			items,
-			api_json_ca(&list.items[i], req->app->base_url)) != 0) {
+		if (json_array_append_new(items, ca_doc(&ctx, &list.items[i],
+							req->app->base_url)) !=
+		    0) {
 			json_decref(items);
 			items = NULL;
 		}
@@ -162,7 +187,7 @@ void api_ca_create(struct http_request *req, struct http_response *resp)
 		http_respond_engine_error(resp, &err);
 		goto out;
 	}
-	api_respond_json(resp, 201, api_json_ca(&ca, req->app->base_url));
+	api_respond_json(resp, 201, ca_doc(&ctx, &ca, req->app->base_url));
 	store_ca_free(&ca);
 out:
 	create_wipe(req, body);
@@ -182,7 +207,7 @@ void api_ca_get(struct http_request *req, struct http_response *resp)
 		http_respond_engine_error(resp, &err);
 		return;
 	}
-	api_respond_json(resp, 200, api_json_ca(&ca, req->app->base_url));
+	api_respond_json(resp, 200, ca_doc(&ctx, &ca, req->app->base_url));
 	store_ca_free(&ca);
 }
 
@@ -208,7 +233,7 @@ void api_ca_update(struct http_request *req, struct http_response *resp)
 		http_respond_engine_error(resp, &err);
 	} else {
 		api_respond_json(resp, 200,
-				 api_json_ca(&ca, req->app->base_url));
+				 ca_doc(&ctx, &ca, req->app->base_url));
 		store_ca_free(&ca);
 	}
 	json_decref(body);
@@ -255,7 +280,7 @@ void api_ca_certificate_import(struct http_request *req,
 		http_respond_engine_error(resp, &err);
 	} else {
 		api_respond_json(resp, 200,
-				 api_json_ca(&ca, req->app->base_url));
+				 ca_doc(&ctx, &ca, req->app->base_url));
 		store_ca_free(&ca);
 	}
 	json_decref(body);

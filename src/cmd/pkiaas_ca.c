@@ -43,6 +43,7 @@ static const struct column ca_lines[] = {
     {"certificate url", "certificate_url"},
     {"crl url", "crl_url"},
     {"ocsp url", "ocsp_url"},
+    {"issuance blocked by", "issuance_blocked_by"},
     {"settings", "settings"},
     {"created", "created_at"},
 };

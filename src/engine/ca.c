@@ -582,17 +582,25 @@ enum engine_result ca_list(const struct ca_context *ctx,
 	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
 }
 
+enum engine_result ca_blocked_by(const struct ca_context *ctx,
+				 const struct store_ca *ca, char **name,
+				 struct engine_error *err)
+{
+	enum store_result rc =
+	    store_ca_chain_revoked(ctx->st, ca->tenant_id, ca->id, name);
+
+	return rc == STORE_OK ? ENGINE_OK : engine_store_fail(err, rc, "CA");
+}
+
 enum engine_result ca_issuing_allowed(const struct ca_context *ctx,
 				      const struct store_ca *ca,
 				      struct engine_error *err)
 {
 	char *revoked = NULL;
-	enum store_result rc =
-	    store_ca_chain_revoked(ctx->st, ca->tenant_id, ca->id, &revoked);
-	enum engine_result res = ENGINE_OK;
+	enum engine_result res = ca_blocked_by(ctx, ca, &revoked, err);
 
-	if (rc != STORE_OK)
-		return engine_store_fail(err, rc, "CA");
+	if (res != ENGINE_OK)
+		return res;
 	if (revoked != NULL)
 		res = engine_fail(
 		    err, ENGINE_CONFLICT, NULL,

@@ -110,6 +110,11 @@ enum engine_result ca_delete(const struct ca_context *ctx,
 enum engine_result ca_issuing_allowed(const struct ca_context *ctx,
 				      const struct store_ca *ca,
 				      struct engine_error *err);
+/* The name of the CA that ca_issuing_allowed would name in *name (the
+ * caller frees it), or NULL when ca may issue. */
+enum engine_result ca_blocked_by(const struct ca_context *ctx,
+				 const struct store_ca *ca, char **name,
+				 struct engine_error *err);
 /*
  * The signer of an active CA: its certificate and opened key, for
  * engine_issue. The caller releases it with ca_signer_clear.

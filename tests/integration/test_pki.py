@@ -911,7 +911,14 @@ def test_revoked_intermediate_issues_nothing():
     own = [c for c in cli.json("cert", "list", "--ca", root["id"])["items"]
            if c["serial"] == mid["serial"]]
     assert len(own) == 1, own
+    assert mid["issuance_blocked_by"] is None, mid
     cli.json("cert", "revoke", own[0]["id"], "--reason", "keyCompromise")
+    shown = cli.json("ca", "show", mid["id"])
+    assert shown["issuance_blocked_by"] == "chain-mid", shown
+    assert shown["status"] == "active", shown
+    assert "issuance blocked by" in cli.run("ca", "show", mid["id"]).stdout
+    root_shown = cli.json("ca", "show", root["id"])
+    assert root_shown["issuance_blocked_by"] is None, root_shown
 
     csr, _ = make_csr("mid-2", "/CN=mid2.example", ["DNS:mid2.example"])
     p = submit("Web Server", mid["name"], csr, expect=1)
