@@ -174,44 +174,47 @@ void http_watch_notify(void *cls, struct MHD_Connection *conn,
 	}
 }
 
-/* conn's entry, or NULL when it is not watched (memory was short). */
-static struct watched *watched_of(struct MHD_Connection *conn)
+/*
+ * conn's entry with its watch locked, or NULL when it is not watched
+ * (memory was short). The caller unlocks c->w->lock.
+ */
+static struct watched *watched_lock(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watched *c = info != NULL ? info->socket_context : NULL;
 
-	return info != NULL ? info->socket_context : NULL;
+	if (c != NULL)
+		pthread_mutex_lock(&c->w->lock);
+	return c;
 }
 
 void http_watch_begin(struct MHD_Connection *conn)
 {
-	struct watched *c = watched_of(conn);
+	struct watched *c = watched_lock(conn);
 
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&c->w->lock);
-	c->begun = 1;
-	pthread_mutex_unlock(&c->w->lock);
+	if (c != NULL) {
+		c->begun = 1;
+		pthread_mutex_unlock(&c->w->lock);
+	}
 }
 
 void http_watch_pause(struct MHD_Connection *conn)
 {
-	struct watched *c = watched_of(conn);
+	struct watched *c = watched_lock(conn);
 
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&c->w->lock);
-	c->deadline_us = 0;
-	pthread_mutex_unlock(&c->w->lock);
+	if (c != NULL) {
+		c->deadline_us = 0;
+		pthread_mutex_unlock(&c->w->lock);
+	}
 }
 
 void http_watch_resume(struct MHD_Connection *conn)
 {
-	struct watched *c = watched_of(conn);
+	struct watched *c = watched_lock(conn);
 
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&c->w->lock);
 	c->begun = 0;
 	c->deadline_us = clock_monotonic_us() + c->w->timeout_us;
 	if (c->w->draining)
