@@ -119,6 +119,9 @@ class Server:
                 except (OSError, ssl.SSLError, http.client.HTTPException):
                     pass
             time.sleep(0.05)
+        # Not left running after the test that gave up on it.
+        self.proc.kill()
+        self.proc.wait()
         raise AssertionError("pkiaasd did not become healthy:\n"
                              + self.output() + self.log())
 
