@@ -24,12 +24,24 @@ BACKEND = os.environ.get("PKIAAS_TEST_BACKEND", "sqlite")
 PG_DIR = os.environ.get("PKIAAS_TEST_PG", "")
 SOURCE = os.environ.get("PKIAAS_SOURCE", ".")
 SKIP = 77  # CTest's SKIP_RETURN_CODE
+EXIT_LISTEN = 5  # pkiaasd could not bind a port
+# Ports for servers are picked below the kernel's ephemeral range
+# (32768 and up here), which every outgoing connection draws its source
+# port from: a port picked there can be taken by a client before the
+# server binds it.
+PORT_LOW, PORT_HIGH = 20000, 32767
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that is free now, outside the ephemeral range."""
+    while True:
+        port = PORT_LOW + secrets.randbelow(PORT_HIGH - PORT_LOW + 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 _made = []
@@ -97,12 +109,24 @@ class Server:
         return cmd + self.args
 
     def start(self, wait=True):
-        out = open(self.stdout_path, "w")
-        self.proc = subprocess.Popen(self.command(), stdout=out,
-                                     stderr=subprocess.STDOUT, env=self.env)
-        out.close()
-        if wait:
-            self.wait_ready()
+        """Starts the server; with wait, until it answers, on other
+        ports when another process took one of its own meanwhile."""
+        for attempt in range(3):
+            out = open(self.stdout_path, "w")
+            self.proc = subprocess.Popen(self.command(), stdout=out,
+                                         stderr=subprocess.STDOUT,
+                                         env=self.env)
+            out.close()
+            if not wait:
+                return self
+            try:
+                self.wait_ready()
+                return self
+            except AssertionError:
+                if attempt == 2 or self.proc.returncode != EXIT_LISTEN:
+                    raise
+            self.https_port = free_port()
+            self.http_port = free_port()
         return self
 
     def wait_ready(self, timeout=30):
